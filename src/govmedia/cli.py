@@ -1,0 +1,19 @@
+"""The `govmedia` command line: thin wrappers that parse arguments and call the modules."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="govmedia",
+    help="Inspect and evaluate government new-media accounts (政务新媒体检查评估).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+check_app = typer.Typer(help="Check one thing on its own: a text, a URL.", no_args_is_help=True)
+app.add_typer(check_app, name="check")
+
+
+def main() -> None:
+    app()
