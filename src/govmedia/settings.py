@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How many requests may be open to one host at the same time."),
     Setting("http_retries", "GOVMEDIA_HTTP_RETRIES", 2, int,
             "Retries after a timeout, HTTP 5xx or 429 (never after other errors)."),
+    Setting("http_concurrency", "GOVMEDIA_HTTP_CONCURRENCY", 64, int,
+            "How many HTTP requests may be open at the same time in one run, all hosts together."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -54,6 +56,7 @@ class Settings:
     data_dir: str = "govmedia-data"
     per_host_concurrency: int = 4
     http_retries: int = 2
+    http_concurrency: int = 64
 
     def with_(self, **changes: Any) -> Settings:
         """Return a copy with the given settings changed (None values are ignored)."""

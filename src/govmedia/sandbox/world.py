@@ -6,6 +6,7 @@ tests set to the inspection time, so the same scenario gives the same verdicts o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -47,8 +48,9 @@ class SandboxAccount:
     api: str = "ok"  # one of API_MODES; "none" = no credentials registered
     datacube: str = "ok"  # ok | unauthorized
     feed: bool = False
-    articles: list[SandboxArticle] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # later issues: menus, sites
+    # dataclasses.field: the attribute `field` above shadows the name in this class body.
+    articles: list[SandboxArticle] = dataclasses.field(default_factory=list)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # later issues: menus, sites
 
     @property
     def slug(self) -> str:
