@@ -100,6 +100,94 @@ class Menu:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """A link to follow: where it points and where it was found (a menu button or an article)."""
+
+    url: str
+    label: str = ""  # the menu button's name or the link's text
+    menu_path: str = ""  # e.g. "带你办事/社保查询"; "" for article links
+    origin: str = "menu"  # menu | article
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """One <a href> on a page (absolute URL), with whether it sits in a hidden element."""
+
+    href: str
+    text: str = ""
+    hidden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FormInfo:
+    """One form (or the loose inputs of a page): what it asks the visitor for."""
+
+    action: str = ""
+    method: str = "get"
+    fields: tuple[str, ...] = ()  # input names / placeholders, for evidence
+    password: bool = False
+    captcha: bool = False
+    id_card: bool = False  # asks for an ID number (实名认证)
+    textareas: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One entry of a column (栏目) list: a title, its link and its date if it shows one."""
+
+    title: str
+    url: str = ""
+    date: datetime | None = None  # 00:00 CHINA_TZ of the day shown
+    date_text: str = ""  # as written on the page, e.g. "[01-02]"
+    year_inferred: bool = False  # the page showed no year; it was inferred from fetched_at
+
+
+@dataclass(frozen=True, slots=True)
+class PageSnapshot:
+    """A web page that a menu or an article links to, as fetched and parsed (collect/pages.py).
+
+    Fetch facts (status, redirects, error) and parsed facts (title, visible text, links, forms,
+    dated list items) together; `hidden_text` keeps what sits in hidden elements, for the
+    security check. `note` says why parsing was partial or skipped ("" when it was not).
+    """
+
+    url: str
+    final_url: str = ""
+    status: int | None = None
+    redirects: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str = ""  # the downloader's error kind: dns, refused, timeout, too_large, ...
+    error_detail: str = ""
+    elapsed: float = 0.0
+    fetched_at: datetime | None = None
+    truncated: bool = False
+    warc_record_id: str = ""
+    size: int = 0
+    encoding: str = ""
+    content_type: str = ""
+    label: str = ""
+    menu_path: str = ""
+    origin: str = "menu"
+    title: str = ""
+    headings: tuple[str, ...] = ()  # h1-h3 and breadcrumb texts
+    text: str = ""  # visible text (scripts, styles and hidden elements removed), capped
+    text_length: int = 0  # length before the cap
+    hidden_text: str = ""
+    meta: dict[str, str] = field(default_factory=dict)  # name -> content (description, ...)
+    links: tuple[PageLink, ...] = ()
+    forms: tuple[FormInfo, ...] = ()
+    list_items: tuple[ListItem, ...] = ()
+    scripts: int = 0  # <script> elements: an empty page with scripts may be filled by JS
+    client_redirect: str = ""  # target of a meta refresh or a location.href script
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the fetch gave a response below 400 and no transport error."""
+        return not self.error and self.status is not None and self.status < 400
+
+
+@dataclass(frozen=True, slots=True)
 class AccountArtifacts:
     """Everything collected for one account in one run: the input of every check."""
 
@@ -109,6 +197,7 @@ class AccountArtifacts:
     menu: Menu | None = None
     menu_error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    pages: tuple[PageSnapshot, ...] = ()  # linked web pages (collect/pages.py)
 
     def source(self, name: str) -> SourceRead | None:
         return next((s for s in self.sources if s.source == name), None)

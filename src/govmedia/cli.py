@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from govmedia.commands import accounts, check_text, check_url, demo, inspect
+
 app = typer.Typer(
     name="govmedia",
     help="Inspect and evaluate government new-media accounts (政务新媒体检查评估).",
@@ -13,6 +15,11 @@ app = typer.Typer(
 )
 check_app = typer.Typer(help="Check one thing on its own: a text, a URL.", no_args_is_help=True)
 app.add_typer(check_app, name="check")
+app.add_typer(accounts.accounts_app, name="accounts")
+check_app.command("text")(check_text.check_text)
+check_app.command("url")(check_url.check_url)
+app.command("inspect")(inspect.inspect)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -188,7 +188,8 @@ def test_unauthorized_account_keeps_its_menu(sandbox: World) -> None:
     h = gather(sandbox, "示例县人民政府")
     src = by_source(h)
     assert not src["wechat_api.freepublish"].ok and not src["wechat_api.datacube"].ok
-    assert src["wechat_api.freepublish"].error == "接口未授权（48001）：账号未认证或未开通该接口权限"
+    assert src["wechat_api.freepublish"].error == (
+        "接口未授权（48001）：账号未认证或未开通该接口权限")
     assert h.menu is not None and h.menu.is_open
     # datacube stops at the first refused day instead of asking 14 times.
     assert calls(sandbox, FREEPUBLISH_PATH) == 1 and calls(sandbox, DATACUBE_PATH) == 1
@@ -200,7 +201,8 @@ def test_daily_quota_fails_only_the_published_list(sandbox: World) -> None:
     src = by_source(h)
     assert src["wechat_api.freepublish"].error.startswith("今日接口调用配额已用尽（45009）")
     assert src["wechat_api.datacube"].ok
-    assert [a.title for a in src["wechat_api.datacube"].articles] == ["警方提示：警惕冒充客服退款诈骗"]
+    assert [a.title for a in src["wechat_api.datacube"].articles] == [
+        "警方提示：警惕冒充客服退款诈骗"]
     assert calls(sandbox, FREEPUBLISH_PATH) == 1 and sleeps == []
 
 
@@ -208,7 +210,8 @@ def test_datacube_unauthorized_fails_only_datacube(sandbox: World) -> None:
     h = gather(sandbox, "示例市生态环境局")
     src = by_source(h)
     assert src["wechat_api.freepublish"].ok
-    assert [a.title for a in src["wechat_api.freepublish"].articles] == ["示例市10月份环境空气质量通报"]
+    assert [a.title for a in src["wechat_api.freepublish"].articles] == [
+        "示例市10月份环境空气质量通报"]
     assert src["wechat_api.datacube"].error.startswith("接口未授权（48001）")
     assert calls(sandbox, DATACUBE_PATH) == 1
 
@@ -314,7 +317,8 @@ def test_default_menu_from_selfmenu(sandbox: World) -> None:
 
 def _culture_menu_checks(menu: Any) -> None:
     today, service = menu.items
-    assert (today.name, today.type, today.key, today.children) == ("今日发布", "click", "V_TODAY", ())
+    assert (today.name, today.type, today.key, today.children) == (
+        "今日发布", "click", "V_TODAY", ())
     assert [c.name for c in service.children] == ["景区预约", "文旅地图"]
     mini = service.children[1]
     assert (mini.type, mini.appid, mini.pagepath) == ("miniprogram", "wx0000000000000099",
@@ -410,7 +414,8 @@ def test_datacube_reads_the_fourteen_days_before_as_of(sandbox: World) -> None:
     cube = by_source(h)["wechat_api.datacube"]
     # Sent 0.3 days ago is today (no data until tomorrow); 15 days ago is before the window.
     assert titles(h) == {"示例市2026年冬季供暖工作全面启动", "图解｜示例市稳就业十条措施",
-                         "示例市政府常务会议研究部署重点工作", "示例市开展防范电信网络诈骗宣传周活动"}
+                         "示例市政府常务会议研究部署重点工作",
+                         "示例市开展防范电信网络诈骗宣传周活动"}
     assert calls(sandbox, DATACUBE_PATH) == 14
     heating = next(a for a in cube.articles if a.title == "示例市2026年冬季供暖工作全面启动")
     assert heating.published_at == datetime(2026, 11, 19, 23, 59, 59, tzinfo=CHINA_TZ)
@@ -426,7 +431,7 @@ def test_datacube_reads_the_fourteen_days_before_as_of(sandbox: World) -> None:
     (datetime(2026, 11, 20, 0, 30, tzinfo=CHINA_TZ), 1,
      {"示例市2026年冬季供暖工作全面启动", "图解｜示例市稳就业十条措施"}),
     # The same instant written in UTC: the day split is Beijing time.
-    (datetime(2026, 11, 19, 16, 30, tzinfo=timezone.utc), 1,
+    (datetime(2026, 11, 19, 16, 30, tzinfo=UTC), 1,
      {"示例市2026年冬季供暖工作全面启动", "图解｜示例市稳就业十条措施"}),
     # Late on the 19th: the 19th itself has no data yet; the 18th has none.
     (datetime(2026, 11, 19, 23, 0, tzinfo=CHINA_TZ), 1, set()),

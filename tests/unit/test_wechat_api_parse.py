@@ -70,12 +70,14 @@ def test_menu_get_plain_arrays_and_default_menu_only() -> None:
 
 def test_freepublish_page() -> None:
     arts = parse_freepublish(load("freepublish_batchget_ok.json"))
-    assert [a.title for a in arts] == ["示例市召开常务会议 研究部署冬季供暖工作", "一图读懂：冬季供暖服务指南",
+    assert [a.title for a in arts] == [
+        "示例市召开常务会议 研究部署冬季供暖工作", "一图读懂：冬季供暖服务指南",
                                        "（已删除的示例文章）"]
     first = arts[0]
     assert first.published_at == datetime(2025, 11, 20, 8, 53, 20, tzinfo=CHINA_TZ)
     assert first.published_at.utcoffset() is not None
-    assert (first.time_kind, first.source, first.status) == ("update", "wechat_api.freepublish", "ok")
+    assert (first.time_kind, first.source, first.status) == (
+        "update", "wechat_api.freepublish", "ok")
     assert first.read_original_url == "https://www.example.gov.cn/xwzx/20251119.html"
     assert first.author == "示例市政府办" and first.digest.startswith("11月19日")
     assert first.url.endswith("idx=1&sn=11111111111111111111111111111111#rd")
@@ -107,7 +109,8 @@ def test_datacube_day_is_never_after_as_of() -> None:
     ("token_ip_not_whitelisted.json",
      "调用接口的服务器 IP 未加入公众号白名单（40164）：请在公众平台“设置与开发—基本配置”中将 "
      "203.0.113.7 加入 IP 白名单"),
-    ("err_daily_quota.json", "今日接口调用配额已用尽（45009）：请明天再试，或在公众平台清零调用次数"),
+    ("err_daily_quota.json",
+     "今日接口调用配额已用尽（45009）：请明天再试，或在公众平台清零调用次数"),
     ("err_minute_quota.json", "接口每分钟调用次数超限（45011），等待后仍未成功，请稍后再试"),
     ("err_unauthorized.json", "接口未授权（48001）：账号未认证或未开通该接口权限"),
     ("menu_get_none.json", "公众号没有通过接口创建的自定义菜单（46003）"),

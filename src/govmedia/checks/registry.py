@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from govmedia.artifacts import AccountArtifacts
-from govmedia.checks import freshness
+from govmedia.checks import columns, content, freshness, links, privacy, security, wording
 from govmedia.findings import CheckResult, Finding, NotChecked
 
 
@@ -47,6 +47,38 @@ CHECKS: tuple[CheckSpec, ...] = (
               "预警：距单项否决前数日提醒", "warn"),
     CheckSpec("freshness.no_update_1w", freshness.no_update_1w, "内容更新不及时（1周）",
               "省级检查扣分项（如江苏/连云港2023：7日内无更新扣分）", "deduct"),
+    CheckSpec("link.dead", links.dead, "链接不可用",
+              "评估报告2024 六、（五）链接不可用；江苏/连云港2023 功能无法使用扣分", "deduct"),
+    CheckSpec("link.error_page", links.error_page, "链接打开错误页面",
+              "评估报告2024 六、（五）错误链接（页面不存在、访问出错、空白页）", "deduct"),
+    CheckSpec("link.login_wall", links.login_wall, "公开信息须登录查看",
+              "国办发〔2018〕123号 不得超范围收集个人信息；评估报告2024 六、（六）过度收集用户信息",
+              "deduct"),
+    CheckSpec("link.label_mismatch", links.label_mismatch, "菜单名称与链接页面不符",
+              "评估报告2024 六、（五）“厅长信箱链到办事服务”", "deduct"),
+    CheckSpec("link.unverifiable", links.unverifiable, "未能自动核验的菜单与链接",
+              "小程序、事件类菜单及限流页面需人工核验（不计分）", "info"),
+    CheckSpec("freshness.stale_column", columns.stale_column, "栏目长期不更新",
+              "国办秘函〔2019〕19号 栏目更新要求（动态类2周、通知公告和政策文件类6个月）；"
+              "评估报告2024 六、（四）", "deduct"),
+    CheckSpec("freshness.batch_update", columns.batch_update, "栏目集中批量更新",
+              "评估报告2024 六、（四）“集中某个时间点批量更新”", "warn"),
+    CheckSpec("content.outdated_service", content.outdated_service, "保留已停止的服务",
+              "评估报告2024 六、（三）(2) 内容发布过时（核酸检测结果查询等）", "deduct"),
+    CheckSpec("security.hacked_content", security.hacked_content, "网页被植入有害内容",
+              "国办秘函〔2019〕19号 单项否决：安全、泄密事故等严重问题（网页被篡改）", "veto"),
+    CheckSpec("wording.serious_error", wording.serious_error, "严重表述错误",
+              "国办秘函〔2019〕19号 单项否决：安全、泄密事故等严重问题（严重表述错误）；"
+              "评估报告2024 六、（三）(1)", "veto"),
+    CheckSpec("wording.outdated_name", wording.outdated_name, "使用已变更的机构或服务名称",
+              "评估报告2024 六、（三）地名和机构名称错误；2018、2023年党和国家机构改革", "deduct"),
+    CheckSpec("wording.sensitive", wording.sensitive, "敏感词与不规范表述",
+              "评估报告2024 六、（三）敏感词和时政短语不规范表述；新华社禁用词和慎用词", "warn"),
+    CheckSpec("wording.formalism", wording.formalism, "指尖上的形式主义",
+              "《关于防治“指尖上的形式主义”的若干意见》（评估报告2024 附件1第10项）", "warn"),
+    CheckSpec("privacy.personal_info", privacy.personal_info, "泄露个人信息",
+              "《中华人民共和国个人信息保护法》；《政府信息公开条例》第十五条（个人隐私不得公开）",
+              "deduct"),
 )
 
 

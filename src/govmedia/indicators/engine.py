@@ -163,16 +163,22 @@ def score_account(system: IndicatorSystem, results: Iterable[CheckResult]) -> Ac
     """Return the verdict, veto flag, points and reasons of one account under a system."""
     by_id = {r.check: r for r in results}
     reasons: list[str] = []
-    vetoed, unknown = False, []
+    vetoed, unknown, partial = False, [], []
     for veto in system.vetoes:
+        missing = []
         for check in veto.checks:
             res = by_id.get(check)
             if res is None or res.status == "not_checked":
-                why = res.reason if res else "未执行"
-                unknown.append(f"{veto.name}：未能检查（{why}）")
+                missing.append(res.reason if res else f"{check} 未执行")
             elif any(f.severity == "veto" for f in res.findings):
                 vetoed = True
                 reasons += [f"{veto.name}：{f.message}" for f in res.findings]
+        # A veto none of whose checks could run is unknown; one judged by some of its checks
+        # counts as judged, and the checks that could not run are named (never hidden).
+        if missing and len(missing) == len(veto.checks):
+            unknown.append(f"{veto.name}：未能检查（{'；'.join(missing)}）")
+        elif missing:
+            partial.append(f"{veto.name}：部分未能检查（{'；'.join(missing)}）")
     score = None
     if system.mode == "points":
         lost = 0.0
@@ -186,7 +192,8 @@ def score_account(system: IndicatorSystem, results: Iterable[CheckResult]) -> Ac
     if vetoed:
         return AccountScore(FAIL, True, score, tuple(reasons))
     if unknown:
-        return AccountScore(UNKNOWN, False, score, tuple(unknown + reasons))
+        return AccountScore(UNKNOWN, False, score, tuple(unknown + reasons + partial))
+    reasons += partial
     if score is not None and system.pass_score is not None and score < system.pass_score:
         return AccountScore(FAIL, False, score, tuple(reasons + [f"得分低于{system.pass_score}分"]))
     return AccountScore(PASS, False, score, tuple(reasons))

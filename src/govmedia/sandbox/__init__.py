@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from govmedia.sandbox import feeds, mp_pages, wechat_api
+from govmedia.sandbox import feeds, mp_pages, sites, wechat_api
 from govmedia.sandbox.server import serve
 from govmedia.sandbox.world import World, load_world
 
@@ -16,7 +16,8 @@ __all__ = ["World", "load_world", "run_world", "registry_rows"]
 @contextmanager
 def run_world(world: World) -> Iterator[World]:
     """Serve the world on 127.0.0.1 (any free port) until the context ends."""
-    routes = [*wechat_api.routes(world), *mp_pages.routes(world), *feeds.routes(world)]
+    routes = [*wechat_api.routes(world), *mp_pages.routes(world), *feeds.routes(world),
+              *sites.routes(world)]
     with serve(routes) as base_url:
         world.base_url = base_url
         yield world

@@ -149,7 +149,8 @@ class _Api:
             if spec.get("drop"):
                 return Response(raw=_drop)
             if "status" in spec:
-                return Response(int(spec["status"]), "<html><body>Service Unavailable</body></html>")
+                body = "<html><body>Service Unavailable</body></html>"
+                return Response(int(spec["status"]), body)
             return _error(int(spec["errcode"]), str(spec.get("errmsg", "")))
         return None
 
@@ -195,7 +196,8 @@ class _Api:
         self._record(req)
         if req.query.get("grant_type") != "client_credential":
             return _error(40002)
-        return self._issue(req.path, req.query.get("appid", ""), req.query.get("secret", ""), reuse=False)
+        q = req.query
+        return self._issue(req.path, q.get("appid", ""), q.get("secret", ""), reuse=False)
 
     def stable_token(self, req: Request) -> Response:
         self._record(req)

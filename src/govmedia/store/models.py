@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ACCOUNT_FIELDS = ("name", "owner", "category", "province", "field", "platform",
@@ -88,7 +98,8 @@ class FindingRow(Base):
     message: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]]
     suggestion: Mapped[str] = mapped_column(Text, default="")
-    review: Mapped[str] = mapped_column(String(20), default="machine")  # machine|confirmed|dismissed
+    # machine | confirmed | dismissed
+    review: Mapped[str] = mapped_column(String(20), default="machine")
 
 
 class ScoreRow(Base):
@@ -103,3 +114,21 @@ class ScoreRow(Base):
     vetoed: Mapped[bool]
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     reasons: Mapped[list[Any]]
+
+
+class EvidenceRow(Base):
+    """Index of the WARC evidence archive: where each fetched page of a run is stored."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("run_id", "record_id", name="uq_evidence_record"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    warc_file: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[str] = mapped_column(String(100))
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fetched_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64), default="")

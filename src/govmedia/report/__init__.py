@@ -1,0 +1,1 @@
+"""Report builders: pure renderers of the one EvaluationResult (report/result.py)."""
