@@ -3,21 +3,35 @@ sites on 127.0.0.1, driven by a scenario file. The demo and the end-to-end tests
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from govmedia.sandbox import feeds, mp_pages, sites, wechat_api
-from govmedia.sandbox.server import serve
+from govmedia.sandbox.server import Handler, Request, Response, Route, serve
 from govmedia.sandbox.world import World, load_world
 
 __all__ = ["World", "load_world", "run_world", "registry_rows"]
 
 
+def _slowed(handler: Handler, seconds: float) -> Handler:
+    def slow(req: Request) -> Response:
+        time.sleep(seconds)
+        return handler(req)
+    return slow
+
+
 @contextmanager
-def run_world(world: World) -> Iterator[World]:
-    """Serve the world on 127.0.0.1 (any free port) until the context ends."""
-    routes = [*wechat_api.routes(world), *mp_pages.routes(world), *feeds.routes(world),
-              *sites.routes(world)]
+def run_world(world: World, *, latency: float = 0.0) -> Iterator[World]:
+    """Serve the world on 127.0.0.1 (any free port) until the context ends.
+
+    latency: seconds every answer waits, like a slow network (tests of interrupted runs).
+    """
+    routes: list[Route] = [*wechat_api.routes(world), *mp_pages.routes(world),
+                           *feeds.routes(world), *sites.routes(world)]
+    if latency > 0:
+        routes = [replace(r, handler=_slowed(r.handler, latency)) for r in routes]
     with serve(routes) as base_url:
         world.base_url = base_url
         yield world
