@@ -123,6 +123,8 @@ def test_old_names_that_are_not_outdated(text, published):
     ("据报道，台湾总统选举结果揭晓", "wording.serious_error", "台湾总统"),
     ("产品远销美国、日本、台湾等国家", "wording.serious_error", "台湾等国家"),
     ("请将转发截图发至工作群", "wording.formalism", "转发截图"),
+    ("请各单位于本周五前转发本文并上传截图", "wording.formalism", "上传截图"),
+    ("请各单位于本周五前转发本文并报送转发数量", "wording.formalism", "报送转发数量"),
 ])
 def test_word_rules(text, check, word):
     hits = found(text)
@@ -133,6 +135,7 @@ def test_word_rules(text, check, word):
     "大学生村官计划", "解放路街道", "坚决反对“台独”分裂行径", "与美国、台湾等国家和地区贸易",
     "香港特别行政区维护国家安全条例", "欢迎广大市民转发", "全市网红打卡地游客增长",
     "现将《通知》转发给你们，请于6月15日前报送落实情况", "关注民生、关注基层，按时报送统计表",
+    "请各单位认真转发学习，按要求做好工作。",
 ])
 def test_word_rules_do_not_fire_on_ordinary_uses(text):
     assert found(text) == []
