@@ -188,6 +188,45 @@ class PageSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class MobileSnapshot:
+    """A linked page as a phone shows it: rendered in Chromium as WeChat (collect/browser.py).
+
+    `error` is "" when the page was measured, else why not: no_browser (error_detail says why),
+    timeout, crash, navigation (the browser could not open it). `load_timeout` means the page
+    never finished loading but was measured as it stood. Widths are CSS px; the text counts
+    weigh each text node by its characters times its line boxes, as Lighthouse does.
+    """
+
+    url: str
+    final_url: str = ""
+    status: int | None = None
+    error: str = ""
+    error_detail: str = ""
+    fetched_at: datetime | None = None
+    elapsed: float = 0.0
+    load_timeout: bool = False
+    dialogs: tuple[str, ...] = ()  # "alert: 文字" for each dialog the page opened
+    viewport: str | None = None  # the meta viewport content; None when there is no tag
+    inner_width: int = 0  # layout viewport width after load (grows when content overflows)
+    outer_width: int = 0  # the phone's window width
+    client_width: int = 0
+    scroll_width: int = 0
+    scale: float = 1.0  # visual viewport scale after load (below 1: zoomed out)
+    wide_elements: tuple[str, ...] = ()  # elements reaching past the window, e.g. "table 1208px"
+    text_chars: int = 0
+    small_chars: int = 0  # of text_chars, rendered below 12 CSS px
+    small_samples: tuple[str, ...] = ()
+    tap_targets: int = 0
+    tap_failing: int = 0  # too small and too close to another target (Lighthouse's rule)
+    tap_samples: tuple[str, ...] = ()
+    screenshot: str = ""  # path of the screenshot file (evidence), "" when none was taken
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True, slots=True)
 class AccountArtifacts:
     """Everything collected for one account in one run: the input of every check."""
 
@@ -198,6 +237,7 @@ class AccountArtifacts:
     menu_error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     pages: tuple[PageSnapshot, ...] = ()  # linked web pages (collect/pages.py)
+    mobile: tuple[MobileSnapshot, ...] = ()  # pages rendered as a phone (collect/browser.py)
 
     def source(self, name: str) -> SourceRead | None:
         return next((s for s in self.sources if s.source == name), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from govmedia.commands import accounts, check_text, check_url, demo, inspect
+from govmedia.commands import accounts, check_text, check_url, demo, inspect, score
 
 app = typer.Typer(
     name="govmedia",
@@ -20,6 +20,7 @@ check_app.command("text")(check_text.check_text)
 check_app.command("url")(check_url.check_url)
 app.command("inspect")(inspect.inspect)
 app.command("demo")(demo.demo)
+app.command("score")(score.score)
 
 
 def main() -> None:

@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Retries after a timeout, HTTP 5xx or 429 (never after other errors)."),
     Setting("http_concurrency", "GOVMEDIA_HTTP_CONCURRENCY", 64, int,
             "How many HTTP requests may be open at the same time in one run, all hosts together."),
+    Setting("browser", "GOVMEDIA_CHROMIUM", "", str,
+            "Chromium for the phone checks; empty: /usr/bin/chromium, else Playwright's own."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -57,6 +59,7 @@ class Settings:
     per_host_concurrency: int = 4
     http_retries: int = 2
     http_concurrency: int = 64
+    browser: str = ""
 
     def with_(self, **changes: Any) -> Settings:
         """Return a copy with the given settings changed (None values are ignored)."""

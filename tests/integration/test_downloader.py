@@ -274,3 +274,22 @@ def test_every_response_is_archived(site, tmp_path):
         ("response", site.url("/fault/redirect/1")), ("request", site.url("/fault/redirect/1")),
         ("response", site.url("/fault/redirect/0")), ("request", site.url("/fault/redirect/0")),
     ]
+
+
+def test_cache_over_budget_reads_bodies_back_from_the_archive(site, tmp_path):
+    cfg = Settings(http_timeout=5.0, http_retries=0)
+
+    async def main(archive: Archive | None) -> tuple[FetchResult, FetchResult]:
+        async with Downloader(cfg, archive=archive, cache_bytes=1) as dl:
+            first = await dl.fetch(site.url("/fault/gbk-page"))
+            await dl.fetch(site.url("/slow/1"))  # pushes the GBK page out of memory
+            return first, await dl.fetch(site.url("/fault/gbk-page"))
+
+    with Archive(tmp_path / "c.warc.gz") as archive:
+        first, again = asyncio.run(main(archive))
+    assert site.hits["/fault/gbk-page"] == 1  # once per run, even past the memory budget
+    assert again.body == first.body and again.text == first.text
+    assert again.encoding == "gb18030" and again.warc_record_id == first.warc_record_id
+
+    asyncio.run(main(None))  # without an archive the body can only be fetched again
+    assert site.hits["/fault/gbk-page"] == 3

@@ -13,7 +13,19 @@ from datetime import datetime
 from typing import Any
 
 from govmedia.artifacts import AccountArtifacts
-from govmedia.checks import columns, content, freshness, links, privacy, security, wording
+from govmedia.checks import (
+    columns,
+    content,
+    freshness,
+    interaction,
+    links,
+    menu,
+    mobile,
+    practice,
+    privacy,
+    security,
+    wording,
+)
 from govmedia.findings import CheckResult, Finding, NotChecked
 
 
@@ -29,6 +41,7 @@ class CheckContext:
 
 
 CheckFunc = Callable[[AccountArtifacts, CheckContext], list[Finding]]
+_PRACTICE_BASIS = "评估报告2024 五、亮点做法总结（积极做法，不计分）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +92,48 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("privacy.personal_info", privacy.personal_info, "泄露个人信息",
               "《中华人民共和国个人信息保护法》；《政府信息公开条例》第十五条（个人隐私不得公开）",
               "deduct"),
+    CheckSpec("menu.missing_function", menu.missing_function, "功能定位缺项",
+              "国办发〔2018〕123号 二、功能定位；评估报告2024 六、（二）功能定位普遍缺项",
+              "deduct"),
+    CheckSpec("menu.disorder", menu.disorder, "菜单设置混乱",
+              "评估报告2024 六、（一）菜单设置不规范（互动交流置于便民服务菜单等）", "deduct"),
+    CheckSpec("menu.website_only", menu.website_only, "菜单只链接门户网站",
+              "评估报告2024 六、（一）菜单设置不规范（只设置“门户网站”等菜单）", "deduct"),
+    CheckSpec("interaction.no_channel", interaction.no_channel, "未提供有效互动功能",
+              "国办秘函〔2019〕19号 单项否决：互动回应差（未提供有效互动功能）", "veto"),
+    CheckSpec("practice.smart_qa", practice.smart_qa, "亮点做法：智能问答",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.qa_library", practice.qa_library, "亮点做法：答问知识库",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.snapshot_report", practice.snapshot_report, "亮点做法：随手拍",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.elder_mode", practice.elder_mode, "亮点做法：长者模式",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.search", practice.search, "亮点做法：智能搜索",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.voice", practice.voice, "亮点做法：语音播报",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.service_collection", practice.service_collection, "亮点做法：主题服务",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.map_search", practice.map_search, "亮点做法：地图查询",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.calculator", practice.calculator, "亮点做法：计算器",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("practice.live", practice.live, "亮点做法：微直播",
+              _PRACTICE_BASIS, "info"),
+    CheckSpec("mobile.no_viewport", mobile.no_viewport, "页面未适配手机（视口）",
+              "评估报告2024 六、移动端适配（页面过宽、文字过小）；Lighthouse viewport",
+              "deduct"),
+    CheckSpec("mobile.too_wide", mobile.too_wide, "页面宽度超出手机屏幕",
+              "评估报告2024 六、移动端适配（页面过宽、内容显示不全）；Lighthouse content-width",
+              "deduct"),
+    CheckSpec("mobile.small_text", mobile.small_text, "手机上文字过小",
+              "评估报告2024 六、移动端适配（文字过小）；Lighthouse font-size（≥60%文字不小于12px）",
+              "deduct"),
+    CheckSpec("mobile.tap_targets", mobile.tap_targets, "可点击元素过小过密",
+              "移动端适配；Lighthouse tap-targets（48×48px，重叠比例25%）", "warn"),
+    CheckSpec("mobile.render_issues", mobile.render_issues, "手机端打开异常",
+              "移动端适配：页面超时、崩溃或弹出对话框（不计分）", "info"),
 )
 
 

@@ -1,12 +1,14 @@
 """The one shared async downloader every gatherer uses (httpx underneath).
 
 Per request, in this order: the run cache (the same method + URL + user agent is fetched once
-per run; concurrent callers share the request), the global and per-host concurrency limits,
-the connect/read/total timeouts, retries with back-off (timeouts, 5xx and 429 only; Retry-After
-honoured up to the total timeout), redirects followed one hop at a time (the chain recorded, a
-loop or an over-long chain stopped), the body size cap, charset decoding (collect/charset.py)
-and WARC archiving (store/archive.py). Every failure becomes a FetchResult with an error code
-and a Chinese sentence (collect/neterrors.py); fetch() never raises for network problems.
+per run; concurrent callers share the request; past `cache_bytes` the oldest bodies leave
+memory and are read back from the WARC archive when asked for again), the global and per-host
+concurrency limits, the connect/read/total timeouts, retries with back-off (timeouts, 5xx and
+429 only; Retry-After honoured up to the total timeout), redirects followed one hop at a time
+(the chain recorded, a loop or an over-long chain stopped), the body size cap, charset decoding
+(collect/charset.py) and WARC archiving (store/archive.py). Every failure becomes a FetchResult
+with an error code and a Chinese sentence (collect/neterrors.py); fetch() never raises for
+network problems.
 
 Bounds: each attempt has the total timeout; a whole fetch (every redirect hop, retry and
 back-off) has a budget of (retries + 2) x the total timeout, counted from the moment its first
@@ -18,20 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from govmedia.artifacts import CHINA_TZ
 from govmedia.collect import neterrors
 from govmedia.collect.charset import decode_body
+from govmedia.collect.fetched import FetchResult, Hop, make_result, retry_after, valid_url
 from govmedia.collect.gate import Gate
 from govmedia.collect.transport import HostPoolTransport
 from govmedia.settings import Settings
-from govmedia.store.archive import Archive
+from govmedia.store.archive import Archive, read_record
 
 DEFAULT_UA = "Mozilla/5.0 (compatible; govmedia/0.1; government new-media inspection)"
 WECHAT_UA = (
@@ -47,45 +50,7 @@ _ACCEPT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """What one fetch produced: the final response, or an error with a Chinese reason."""
-
-    url: str  # as requested
-    final_url: str  # after redirects
-    status: int | None  # final HTTP status, None when no response
-    headers: dict[str, str]  # final response headers (lower-case keys)
-    body: bytes  # possibly truncated at the size cap
-    text: str  # decoded with the detected charset ("" for non-text)
-    encoding: str  # the charset used, e.g. "gb18030", "utf-8"
-    redirects: tuple[str, ...]  # the chain of URLs before final_url
-    # "" or one of: dns, refused, reset, timeout, tls, too_large, redirect_loop,
-    # too_many_redirects, protocol, invalid_url
-    error: str
-    error_detail: str  # Chinese sentence for people, e.g. "连接超时（20秒）"
-    elapsed: float  # seconds
-    fetched_at: datetime  # aware, CHINA_TZ
-    truncated: bool = False
-    warc_record_id: str = ""  # the WARC response record id when archived
-
-    @property
-    def ok(self) -> bool:
-        """Return True when there was no error and the final status is below 400."""
-        return not self.error and self.status is not None and self.status < 400
-
-
-@dataclass(slots=True)
-class _Hop:
-    """One HTTP exchange (after retries): a response, or an error without one."""
-
-    status: int | None = None
-    reason: str = ""
-    headers: httpx.Headers | None = None
-    body: bytes = b""
-    truncated: bool = False
-    error: str = ""
-    detail: str = ""
-    record_id: str = ""
+_Key = tuple[str, str, str]  # method, URL, user agent
 
 
 @dataclass(slots=True)
@@ -128,6 +93,7 @@ class Downloader:
         max_redirects: int = 10,
         retry_backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        cache_bytes: int = 256_000_000,
     ) -> None:
         self._archive = archive
         self._ua = user_agent
@@ -151,7 +117,13 @@ class Downloader:
         self._global = asyncio.Semaphore(settings.http_concurrency)
         self._client: httpx.AsyncClient | None = None
         self._hosts: dict[str, Gate] = {}
-        self._cache: dict[tuple[str, str, str], asyncio.Future[FetchResult]] = {}
+        self._cache: dict[_Key, asyncio.Future[FetchResult]] = {}
+        # Bodies kept in memory, oldest first; past cache_bytes the oldest are slimmed to their
+        # fetch facts and read back from the WARC archive on a later hit (_from_archive).
+        self._cache_budget = cache_bytes
+        self._cached_bytes = 0
+        self._kept: OrderedDict[_Key, int] = OrderedDict()
+        self._slim: dict[_Key, tuple[FetchResult, int]] = {}
 
     async def __aenter__(self) -> Downloader:
         return self
@@ -193,11 +165,47 @@ class Downloader:
         """Return the result of fetching url (from the run cache when already fetched)."""
         ua = WECHAT_UA if wechat_ua else self._ua
         key = (method.upper(), url, ua)
+        if key in self._slim:
+            if (found := self._from_archive(key)) is not None:
+                return found
         fut = self._cache.get(key)
         if fut is None:
             fut = asyncio.ensure_future(self._fetch(url, key[0], ua))
             self._cache[key] = fut
+            fut.add_done_callback(lambda f, k=key: self._keep(k, f))
+        elif key in self._kept:
+            self._kept.move_to_end(key)
         return await asyncio.shield(fut)
+
+    def _keep(self, key: _Key, fut: asyncio.Future[FetchResult]) -> None:
+        """Count a finished fetch against the cache budget; slim the oldest past it."""
+        if fut.cancelled() or fut.exception() is not None:
+            self._cache.pop(key, None)
+            return
+        result = fut.result()
+        size = len(result.body) + 2 * len(result.text)  # bytes + str, roughly
+        self._kept[key] = size
+        self._cached_bytes += size
+        while self._cached_bytes > self._cache_budget and len(self._kept) > 1:
+            old, old_size = self._kept.popitem(last=False)
+            self._cached_bytes -= old_size
+            full = self._cache.pop(old).result()
+            self._slim[old] = (replace(full, body=b"", text=""), len(full.body))
+
+    def _from_archive(self, key: _Key) -> FetchResult | None:
+        """Return a slimmed result with its body read back from the archive, or None."""
+        slim, length = self._slim[key]
+        if length == 0:
+            return slim
+        offset = self._archive.offset_of(slim.warc_record_id) if self._archive else None
+        record = None
+        if offset is not None and self._archive is not None:
+            record = read_record(self._archive.path, slim.warc_record_id, offset)
+        if record is None or len(record.body) != length:
+            del self._slim[key]  # not archived: fetch it again
+            return None
+        text, encoding = decode_body(record.body, slim.headers.get("content-type", ""))
+        return replace(slim, body=record.body, text=text, encoding=encoding or slim.encoding)
 
     async def fetch_many(
         self,
@@ -219,12 +227,12 @@ class Downloader:
         started, fetched_at = time.perf_counter(), datetime.now(CHINA_TZ)
         chain: list[str] = []
         try:
-            current = _valid_url(url)
+            current = valid_url(url)
         except (ValueError, httpx.InvalidURL):
-            return _result(
+            return make_result(
                 url,
                 url,
-                _Hop(error="invalid_url", detail=neterrors.invalid_url_detail(url)),
+                Hop(error="invalid_url", detail=neterrors.invalid_url_detail(url)),
                 chain,
                 started,
                 fetched_at,
@@ -234,34 +242,34 @@ class Downloader:
         while True:
             if budget.deadline is not None and budget.left() <= 0:
                 detail = neterrors.timeout_detail("total", budget.seconds)
-                hop = _Hop(error="timeout", detail=detail)
-                return _result(url, str(current), hop, chain, started, fetched_at)
+                hop = Hop(error="timeout", detail=detail)
+                return make_result(url, str(current), hop, chain, started, fetched_at)
             hop = await self._exchange(method, current, ua, cookies, budget)
             location = hop.headers.get("location") if hop.headers is not None else None
             if hop.error or hop.status not in _REDIRECTS or not location:
-                return _result(url, str(current), hop, chain, started, fetched_at)
+                return make_result(url, str(current), hop, chain, started, fetched_at)
             try:
-                target = _valid_url(str(current.join(location.strip())))
+                target = valid_url(str(current.join(location.strip())))
             except (ValueError, httpx.InvalidURL):
                 hop.error, hop.detail = "invalid_url", neterrors.invalid_url_detail(location)
-                return _result(url, str(current), hop, chain, started, fetched_at)
+                return make_result(url, str(current), hop, chain, started, fetched_at)
             chain.append(str(current))
             if len(chain) > self._max_redirects:
                 hop.error = "too_many_redirects"
                 hop.detail = neterrors.too_many_redirects_detail(self._max_redirects)
-                return _result(url, str(current), hop, chain[:-1], started, fetched_at)
+                return make_result(url, str(current), hop, chain[:-1], started, fetched_at)
             # A URL may come back once after setting a cookie (a common WAF bounce).
             seen = chain.count(str(target))
             if seen >= 2 or (seen == 1 and "set-cookie" not in hop.headers):
                 hop.error, hop.detail = "redirect_loop", neterrors.redirect_loop_detail(str(target))
-                return _result(url, str(current), hop, chain[:-1], started, fetched_at)
+                return make_result(url, str(current), hop, chain[:-1], started, fetched_at)
             if hop.status == 303 or (hop.status in (301, 302) and method == "POST"):
                 method = "GET"
             current = target
 
     async def _exchange(
         self, method: str, url: httpx.URL, ua: str, cookies: httpx.Cookies, budget: _Budget
-    ) -> _Hop:
+    ) -> Hop:
         host = url.netloc.decode("ascii", "replace")
         gate = self._hosts.get(host)
         if gate is None:
@@ -280,19 +288,19 @@ class Downloader:
             attempt += 1
             await self._sleep(wait)
 
-    def _retry_wait(self, hop: _Hop, attempt: int) -> float | None:
+    def _retry_wait(self, hop: Hop, attempt: int) -> float | None:
         if attempt >= self._retries:
             return None
         status = hop.status or 0
         if not (hop.error == "timeout" or status >= 500 or status == 429):
             return None
         backoff = self._backoff * 2**attempt
-        after = _retry_after(hop.headers.get("retry-after", "") if hop.headers else "")
+        after = retry_after(hop.headers.get("retry-after", "") if hop.headers else "")
         return min(self._total, after) if after is not None else backoff
 
     async def _once(
         self, method: str, url: httpx.URL, ua: str, cookies: httpx.Cookies, limit: float
-    ) -> _Hop:
+    ) -> Hop:
         request = httpx.Request(
             method,
             url,
@@ -300,7 +308,7 @@ class Downloader:
             extensions={"timeout": self._timeouts},
         )
         cookies.set_cookie_header(request)
-        hop, chunks, size = _Hop(), [], 0
+        hop, chunks, size = Hop(), [], 0
         try:
             async with asyncio.timeout(max(limit, 0.001)):
                 response = await self._transport.handle_async_request(request)
@@ -336,48 +344,3 @@ class Downloader:
                 truncated=hop.truncated,
             )
         return hop
-
-
-def _valid_url(url: str) -> httpx.URL:
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(url)
-    return parsed
-
-
-def _retry_after(value: str) -> float | None:
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds()) if when.tzinfo else None
-
-
-def _result(
-    url: str, final_url: str, hop: _Hop, chain: list[str], started: float, fetched_at: datetime
-) -> FetchResult:
-    headers = {k.lower(): v for k, v in hop.headers.items()} if hop.headers is not None else {}
-    text, encoding = ("", "")
-    if hop.body:
-        text, encoding = decode_body(hop.body, headers.get("content-type", ""))
-    return FetchResult(
-        url=url,
-        final_url=final_url,
-        status=hop.status,
-        headers=headers,
-        body=hop.body,
-        text=text,
-        encoding=encoding,
-        redirects=tuple(chain),
-        error=hop.error,
-        error_detail=hop.detail,
-        elapsed=time.perf_counter() - started,
-        fetched_at=fetched_at,
-        truncated=hop.truncated,
-        warc_record_id=hop.record_id,
-    )

@@ -71,6 +71,9 @@ async def collect_account(downloader: Downloader, settings: Settings, account: A
     if newest:
         sources.append(await gather_article_pages(downloader, [a.url for a in newest]))
     targets = link_targets(menu, _linking_articles(sources, newest))
-    pages = await gather_linked_pages(downloader, targets) if targets else ()
+    # No extra gate around the downloader: its per-host and global limits are the politeness,
+    # and a small gate here would queue one slow host's links ahead of every other host's.
+    pages = (await gather_linked_pages(downloader, targets, concurrency=len(targets))
+             if targets else ())
     return AccountArtifacts(account=account.info, as_of=as_of, sources=tuple(sources),
                             menu=menu, menu_error=menu_error, pages=pages)

@@ -10,9 +10,12 @@ import typer
 
 from govmedia.commands.common import console, engine, err_console, settings
 from govmedia.commands.inspect import parse_as_of, run_with_progress
-from govmedia.report.table import render_table
+from govmedia.report.table import render_rankings, render_table
+from govmedia.run.score import score_run
 from govmedia.sandbox import load_world, registry_rows, run_world
 from govmedia.store.accounts import list_accounts, upsert_accounts
+
+EVALUATION = "ccid-2024"
 
 
 def demo(
@@ -38,4 +41,11 @@ def demo(
     render_table(result, console)
     path = out / "result.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    console.print(f"结果已写入 {path}（用时 {time.monotonic() - started:.1f} 秒）")
+    # The same run scored against the 2024 evaluation (six areas), from the stored results.
+    scored = score_run(eng, result["run_id"], EVALUATION)
+    console.print(f"\n[bold]{scored['indicator_system_name']}[/]（同一次检查，按六个方面评分）")
+    render_rankings(scored, console)
+    scored_path = out / f"result-{EVALUATION}.json"
+    scored_path.write_text(json.dumps(scored, ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
+    console.print(f"结果已写入 {path}、{scored_path}（用时 {time.monotonic() - started:.1f} 秒）")

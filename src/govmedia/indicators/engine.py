@@ -1,8 +1,10 @@
 """Indicator systems (YAML data) and the scoring engine that turns check results into verdicts.
 
 A system lists vetoes (单项否决: any veto finding fails the account), warnings (shown, not
-scored) and deductions (points off a total). A veto check that could not run makes the
-verdict 未能检查, never 合格. Systems may `extends:` another and change its parameters.
+scored) and either deductions (points off a total, mode `points`) or weighted evaluation areas
+(mode `areas`, see areas.py). A veto check that could not run makes the verdict 未能检查, never
+合格, and a veto beats any score. Systems may `extends:` another: the child changes its
+parameters and weights, and adds deductions. Every score comes with its explanation.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 import yaml
 
 from govmedia.findings import CheckResult
+from govmedia.indicators.areas import Area, Bonus, parse_areas, parse_rule, score_areas, score_bonus
+from govmedia.indicators.metrics import METRICS
 
 PASS, FAIL, UNKNOWN = "合格", "不合格", "未能检查"
 
@@ -43,19 +47,28 @@ class Deduction:
 class IndicatorSystem:
     id: str
     name: str
-    mode: str  # pass_fail | points
+    mode: str  # pass_fail | points | areas
     vetoes: tuple[Veto, ...]
     warnings: tuple[str, ...] = ()
     deductions: tuple[Deduction, ...] = ()
     total: float = 100.0
     pass_score: float | None = None
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    areas: tuple[Area, ...] = ()
+    bonus: Bonus | None = None
+    # 表现较好: no veto and score >= min_score, or within the top share of the category
+    excellent: Mapping[str, float] = field(default_factory=dict)
+    min_coverage: float = 0.5  # share of the area weights that must be judged for a score
+    pending: frozenset[str] = frozenset()  # named checks this version does not implement yet
 
     @property
     def check_ids(self) -> tuple[str, ...]:
-        """Return every check this system needs, in a stable order."""
+        """Return every implemented check this system needs, in a stable order."""
         ids = [c for v in self.vetoes for c in v.checks]
         ids += list(self.warnings) + [d.check for d in self.deductions]
+        rules = [r for a in self.areas for i in a.indicators for r in i.rules]
+        rules += list(self.bonus.rules) if self.bonus else []
+        ids += [r.source for r in rules if not r.metric and r.source not in self.pending]
         return tuple(dict.fromkeys(ids))
 
     @property
@@ -70,6 +83,10 @@ class AccountScore:
     vetoed: bool
     score: float | None
     reasons: tuple[str, ...]
+    # (area, indicator, source check or metric, points moved, effect on the total, messages)
+    explanation: tuple[dict[str, Any], ...] = ()
+    areas: tuple[dict[str, Any], ...] = ()  # mode areas: score per area
+    coverage: float | None = None  # mode areas: share of the weights that could be judged
 
 
 def builtin_systems() -> list[str]:
@@ -101,11 +118,20 @@ def _read(name_or_path: str) -> tuple[dict[str, Any], str]:
 
 
 def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    out = {**base, **{k: v for k, v in child.items() if k != "params"}}
+    """Return child over base: params per check, weights and excellent per key, deductions
+    added (a child's deduction for the same check replaces the parent's)."""
+    nested = ("params", "weights", "excellent", "deductions")
+    out = {**base, **{k: v for k, v in child.items() if k not in nested}}
     params = {k: dict(v) for k, v in (base.get("params") or {}).items()}
     for check, values in (child.get("params") or {}).items():
         params.setdefault(check, {}).update(values or {})
     out["params"] = params
+    for key in ("weights", "excellent"):
+        out[key] = {**(base.get(key) or {}), **(child.get(key) or {})}
+    by_check: dict[Any, Any] = {}
+    for d in [*(base.get("deductions") or ()), *(child.get("deductions") or ())]:
+        by_check[d.get("check") if isinstance(d, dict) else id(d)] = d
+    out["deductions"] = list(by_check.values())
     return out
 
 
@@ -135,8 +161,8 @@ def _build(data: dict[str, Any], origin: str, known: frozenset[str]) -> Indicato
         return check
 
     mode = need("mode")
-    if mode not in ("pass_fail", "points"):
-        raise ProfileError(f"{origin}: mode must be pass_fail or points, not {mode!r}")
+    if mode not in ("pass_fail", "points", "areas"):
+        raise ProfileError(f"{origin}: mode must be pass_fail, points or areas, not {mode!r}")
     vetoes = tuple(
         Veto(v["id"], v.get("name", v["id"]),
              tuple(known_check(c, f"veto '{v['id']}'") for c in v.get("checks") or ()))
@@ -151,18 +177,59 @@ def _build(data: dict[str, Any], origin: str, known: frozenset[str]) -> Indicato
     params = data.get("params") or {}
     for check in params:
         known_check(check, "params")
+    areas, bonus, pending = _build_areas(data, origin, known) if mode == "areas" else ((), None,
+                                                                                       frozenset())
+    extra = set(data.get("excellent") or {}) - {"min_score", "top_share"}
+    if extra:
+        raise ProfileError(f"{origin}: 'excellent' takes min_score and top_share, "
+                           f"not {sorted(extra)}")
     return IndicatorSystem(
         id=str(need("id")), name=str(need("name")), mode=mode, vetoes=vetoes,
         warnings=tuple(known_check(c, "warnings") for c in data.get("warnings") or ()),
         deductions=tuple(deductions), total=float(data.get("total", 100)),
-        pass_score=data.get("pass_score"), params=params,
+        pass_score=data.get("pass_score"), params=params, areas=areas, bonus=bonus,
+        excellent={k: float(v) for k, v in (data.get("excellent") or {}).items()
+                   if v is not None},
+        min_coverage=float(data.get("min_coverage", 0.5)), pending=pending,
     )
 
 
-def score_account(system: IndicatorSystem, results: Iterable[CheckResult]) -> AccountScore:
-    """Return the verdict, veto flag, points and reasons of one account under a system."""
+def _build_areas(data: dict[str, Any], origin: str,
+                 known: frozenset[str]) -> tuple[tuple[Area, ...], Bonus | None, frozenset[str]]:
+    """Return the areas, the bonus and the pending (not yet implemented) checks of a system."""
+    try:
+        areas = parse_areas(data.get("areas"), data.get("weights") or {}, origin, METRICS)
+        raw_bonus = data.get("bonus")
+        bonus = None
+        if raw_bonus:
+            bonus = Bonus(float(raw_bonus.get("max", 0)),
+                          tuple(parse_rule(r, origin, "bonus", METRICS)
+                                for r in raw_bonus.get("credit") or ()))
+    except (ValueError, TypeError, AttributeError) as exc:
+        msg = str(exc)
+        raise ProfileError(msg if msg.startswith(origin) else f"{origin}: {msg}") from None
+    # Checks a later version adds (e.g. the mobile checks) may be named in advance under
+    # pending_checks; their indicators are 未能检查 until they exist. Any other unknown
+    # check is a typo and an error.
+    declared = frozenset(data.get("pending_checks") or ())
+    rules = [r for a in areas for i in a.indicators for r in i.rules]
+    rules += list(bonus.rules) if bonus else []
+    for r in rules:
+        if not r.metric and r.source not in known and r.source not in declared:
+            raise ProfileError(f"{origin}: an indicator names unknown check '{r.source}'")
+    return areas, bonus, frozenset(c for c in declared if c not in known)
+
+
+def score_account(system: IndicatorSystem, results: Iterable[CheckResult],
+                  metrics: Mapping[str, Any] | None = None) -> AccountScore:
+    """Return the verdict, veto flag, points, reasons and explanation of one account.
+
+    metrics: the account's content metrics (indicators/metrics.py) for mode areas; None when
+    they could not be computed, which leaves the metric indicators 未能检查.
+    """
     by_id = {r.check: r for r in results}
     reasons: list[str] = []
+    explanation: list[dict[str, Any]] = []
     vetoed, unknown, partial = False, [], []
     for veto in system.vetoes:
         missing = []
@@ -173,27 +240,51 @@ def score_account(system: IndicatorSystem, results: Iterable[CheckResult]) -> Ac
             elif any(f.severity == "veto" for f in res.findings):
                 vetoed = True
                 reasons += [f"{veto.name}：{f.message}" for f in res.findings]
+                explanation.append({"area": "单项否决", "indicator": veto.name, "source": check,
+                                    "points": None, "effect": None, "status": "veto",
+                                    "messages": [f.message for f in res.findings]})
         # A veto none of whose checks could run is unknown; one judged by some of its checks
         # counts as judged, and the checks that could not run are named (never hidden).
         if missing and len(missing) == len(veto.checks):
             unknown.append(f"{veto.name}：未能检查（{'；'.join(missing)}）")
         elif missing:
             partial.append(f"{veto.name}：部分未能检查（{'；'.join(missing)}）")
-    score = None
+    score, areas, coverage = None, (), None
     if system.mode == "points":
-        lost = 0.0
-        for d in system.deductions:
-            res = by_id.get(d.check)
-            if res is not None and res.status == "fail":
-                points = d.points * len(res.findings)
-                lost += min(points, d.cap) if d.cap is not None else points
-                reasons.append(f"扣{points:g}分：" + "；".join(f.message for f in res.findings))
-        score = max(system.total - lost, 0.0)
+        score = _points(system, by_id, reasons, explanation)
+    elif system.mode == "areas":
+        score, area_rows, lines, coverage = score_areas(system.areas, by_id, metrics,
+                                                        system.min_coverage)
+        bonus, bonus_lines = score_bonus(system.bonus, by_id, metrics)
+        areas, explanation = tuple(area_rows), explanation + lines + bonus_lines
+        if score is None:
+            reasons.append(f"可评估的指标不足（覆盖权重{coverage:.0%}，"
+                           f"需至少{system.min_coverage:.0%}），不计总分")
+        elif bonus:
+            score = round(score + bonus, 2)
+    done = {"explanation": tuple(explanation), "areas": areas, "coverage": coverage}
     if vetoed:
-        return AccountScore(FAIL, True, score, tuple(reasons))
+        return AccountScore(FAIL, True, score, tuple(reasons), **done)
     if unknown:
-        return AccountScore(UNKNOWN, False, score, tuple(unknown + reasons + partial))
+        return AccountScore(UNKNOWN, False, score, tuple(unknown + reasons + partial), **done)
     reasons += partial
     if score is not None and system.pass_score is not None and score < system.pass_score:
-        return AccountScore(FAIL, False, score, tuple(reasons + [f"得分低于{system.pass_score}分"]))
-    return AccountScore(PASS, False, score, tuple(reasons))
+        return AccountScore(FAIL, False, score, tuple(reasons + [f"得分低于{system.pass_score}分"]),
+                            **done)
+    return AccountScore(PASS, False, score, tuple(reasons), **done)
+
+
+def _points(system: IndicatorSystem, by_id: Mapping[str, CheckResult], reasons: list[str],
+            explanation: list[dict[str, Any]]) -> float:
+    lost = 0.0
+    for d in system.deductions:
+        res = by_id.get(d.check)
+        if res is not None and res.status == "fail":
+            points = d.points * len(res.findings)
+            taken = min(points, d.cap) if d.cap is not None else points
+            lost += taken
+            reasons.append(f"扣{taken:g}分：" + "；".join(f.message for f in res.findings))
+            explanation.append({"area": "扣分项", "indicator": d.check, "source": d.check,
+                                "points": -taken, "effect": -taken, "status": "judged",
+                                "messages": [f.message for f in res.findings]})
+    return max(system.total - lost, 0.0)

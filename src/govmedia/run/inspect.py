@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from govmedia.artifacts import CHINA_TZ, AccountArtifacts, AccountInfo, SourceRead, to_jsonable
 from govmedia.checks.registry import CheckContext, CheckSpec, check_table, run_check
+from govmedia.collect.browser import PhoneBrowser, mobile_urls, run_shots_dir
 from govmedia.collect.http import Downloader
 from govmedia.collect.runner import AccountSource, collect_account
 from govmedia.collect.wechat_api import TokenCache
 from govmedia.findings import CheckResult
 from govmedia.indicators.engine import AccountScore, IndicatorSystem, load_system, score_account
+from govmedia.indicators.metrics import safe_metrics
 from govmedia.report.result import build_result
 from govmedia.settings import Settings
 from govmedia.store import runs
@@ -48,7 +52,8 @@ def evaluate(artifacts: AccountArtifacts, system: IndicatorSystem,
     for check_id in system.check_ids:
         ctx = CheckContext(as_of=artifacts.as_of, params=system.params.get(check_id, {}))
         results.append(run_check(table[check_id], artifacts, ctx))
-    return results, score_account(system, results)
+    metrics = safe_metrics(artifacts) if system.mode == "areas" else None
+    return results, score_account(system, results, metrics)
 
 
 def _timed_out(account: AccountSource, as_of: datetime, seconds: float) -> AccountArtifacts:
@@ -59,7 +64,7 @@ def _timed_out(account: AccountSource, as_of: datetime, seconds: float) -> Accou
 
 
 async def _collect_all(rows: Sequence[AccountRow], settings: Settings, as_of: datetime,
-                       archive: Archive,
+                       archive: Archive, shots_dir: Path,
                        on_done: Callable[[AccountRow, AccountArtifacts], None]) -> None:
     limit = asyncio.Semaphore(settings.concurrency)
     tokens = TokenCache()
@@ -67,7 +72,8 @@ async def _collect_all(rows: Sequence[AccountRow], settings: Settings, as_of: da
     # (fetched concurrently, each fetch bounded by the downloader); bound the whole so that
     # nothing can hang.
     account_limit = settings.http_timeout * ACCOUNT_TIMEOUTS
-    async with Downloader(settings, archive=archive, user_agent=USER_AGENT) as downloader:
+    async with (Downloader(settings, archive=archive, user_agent=USER_AGENT) as downloader,
+                PhoneBrowser(settings, shots_dir=shots_dir) as phone):
 
         async def one(row: AccountRow) -> None:
             src = account_source(row)
@@ -78,6 +84,10 @@ async def _collect_all(rows: Sequence[AccountRow], settings: Settings, as_of: da
                         account_limit)
                 except TimeoutError:
                     art = _timed_out(src, as_of, account_limit)
+                # The linked pages once more, as a phone in WeChat shows them (each page is
+                # bounded by the browser's own time limits).
+                if art.pages:
+                    art = replace(art, mobile=await phone.measure_many(mobile_urls(art.pages)))
             on_done(row, art)
 
         await asyncio.gather(*(one(r) for r in rows))
@@ -109,7 +119,8 @@ def inspect_accounts(engine: Engine, settings: Settings, rows: Sequence[AccountR
     todo = [r for r in rows if r.id not in done]
     try:
         if todo:
-            asyncio.run(_collect_all(todo, settings, as_of, archive, save))
+            asyncio.run(_collect_all(todo, settings, as_of, archive,
+                                     run_shots_dir(settings.data_dir, run_id), save))
         index_records(engine, run_id, archive.drain())
     finally:
         archive.close()

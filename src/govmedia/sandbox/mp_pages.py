@@ -42,7 +42,9 @@ def _ids(acc: SandboxAccount, art: SandboxArticle) -> dict[str, str]:
         "biz": base64.b64encode(str(3000000000 + number).encode()).decode(),
         "user_name": f"gh_{acc.slug[:12]}",
         "sn": hashlib.md5(art.id.encode()).hexdigest(),
-        "comment_id": str(int(hashlib.sha1(art.id.encode()).hexdigest(), 16) % 10**19 or 1),
+        # extra {"comments": false}: 留言 is not open on the account's articles (comment_id 0).
+        "comment_id": "0" if acc.extra.get("comments") is False
+        else str(int(hashlib.sha1(art.id.encode()).hexdigest(), 16) % 10**19 or 1),
     }
 
 

@@ -4,7 +4,8 @@ The default menu (wechat_api.default_menu) links into these pages. Every page is
 default: a real-looking layout (a top bar with a 登录 link, navigation, breadcrumb, footer),
 政务公开 lists whose entries carry recent dates relative to world.now, a 办事指南 with materials
 and steps, 便民查询 entrances, and a 领导信箱 with a letter form. Other paths: the site home
-(""), 统一身份认证 login (tyrz/login), the 网上办事大厅 home (bsdt/), article pages (art/...).
+(""), 统一身份认证 login (tyrz/login), the 网上办事大厅 home (bsdt/), article pages (art/...),
+and the topic and good-practice pages of FEATURES (zt/..., ts/...) for custom menus.
 
 Faults come from SandboxAccount.extra["site"], a mapping of page path (as in the menu, e.g.
 "hdjl/ldxx/") to one fault name or a list of them:
@@ -21,13 +22,25 @@ Faults come from SandboxAccount.extra["site"], a mapping of page path (as in the
 - gbk: the page is encoded in GBK, charset only in <meta> (must parse as a healthy page);
 - personal_info: a 公示 table with full ID numbers (valid checksum), mobile numbers and a
   bank card number next to personal names.
+
+Mobile faults (the phone checks, checks/mobile.py), on any page: no_viewport (no meta
+viewport), fixed_viewport (width=1200), fixed_layout (viewport set, body fixed at 1200px),
+tiny_text (9px text), wide_table (a no-wrap table about 800px wide: fits a desktop, overflows
+a phone), locked_wide (zoom disabled and the wide table: scrolls sideways), no_zoom
+(user-scalable=no, otherwise fine), small_taps (a row of 24px buttons), hang (an async script
+that never arrives: the page never finishes loading), dialogs (alert and confirm on load),
+responsive (a 1000px banner hidden on phones by a media query: adapted), good (adapted).
+The same kinds as pages: m/<kind>/ is the 政策文件 list page with that fault and with tap
+targets of 48px (tap_friendly), so that each kind fails only its own check.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from govmedia.sandbox.server import Request, Response, Route, route
@@ -65,6 +78,44 @@ _TITLES = {
                  "关于城市更新实施方案公开征求意见的公告"],
 }
 _HEALTHY_DAYS = (1, 3, 6, 10, 15, 21, 29, 38, 50, 63, 79, 97)
+# Feature pages for custom menus (SandboxAccount.extra["menu"], "{site}<path>"): a topic page
+# and the good practices of seed 001 五 (主题服务, 地图查询, 计算器, 智能问答, 随手拍, 微直播,
+# 长者模式, 智能搜索, 语音播报). path: (top menu, page name, body HTML).
+FEATURES = {
+    "zt/jydh/": ("专题专栏", "全省教育大会专题",
+                 "<p>全省教育大会隆重召开，会议总结成绩、部署任务。</p><ul><li>大会报道</li>"
+                 "<li>会议精神</li><li>代表风采</li></ul>"),
+    "ts/csjc/": ("带你办事", "城市手册（主题服务）",
+                 "<p>围绕居住、就业、旅游、娱乐、购物分类提供主题服务、办事指南和查询入口。</p>"
+                 "<ul><li>居住服务</li><li>就业服务</li><li>旅游服务</li><li>娱乐服务</li>"
+                 "<li>购物服务</li></ul>"),
+    "ts/dtcx/": ("带你办事", "公共法律服务地图查询",
+                 "<p>在地图上查询律师事务所、公证处、司法鉴定机构和法律援助机构，并一键导航。</p>"
+                 '<div id="map" style="height:300px"></div>'),
+    "ts/jsq/": ("带你办事", "法定退休年龄计算器",
+                '<p>输入出生年月和性别，即时计算法定退休年龄。</p><form action="calc">'
+                '<input name="birth" placeholder="出生年月"><select name="sex"><option>男</option>'
+                "<option>女</option></select><button>计算</button></form>"),
+    "ts/zzms/": ("带你办事", "长者模式（大字版）",
+                 "<p>已为您开启长者模式：字体放大、界面简洁，方便老年朋友查看。</p>"),
+    "ts/ss/": ("带你了解", "智能搜索",
+               '<form action="search"><input name="q" placeholder="搜索政策、服务、问答">'
+               "<button>搜索</button></form><p>热门搜索：社保、公积金、退休</p>"),
+    "ts/yybb/": ("带你了解", "听政策（语音播报）",
+                 "<p>每期3分钟，语音播报常见政策问题。</p><ul><li>第1期 参保缴费</li>"
+                 "<li>第2期 待遇领取</li></ul>"),
+    "ts/zhwd/": ("带你沟通", "智能问答",
+                 "<p>您好，我是智能客服小助手，请输入您的问题，我将即时为您解答。</p>"
+                 '<input name="question" placeholder="请输入问题"><button>发送</button>'),
+    "ts/ssp/": ("带你沟通", "安全隐患随手拍",
+                "<p>发现燃气隐患、工地安全等问题，拍照上传，我们将及时处理并反馈。</p>"
+                '<form action="upload" method="post"><input type="file" name="photo">'
+                '<textarea name="desc" placeholder="问题描述"></textarea>'
+                "<button>提交</button></form>"),
+    "ts/zb/": ("带你沟通", "微直播",
+               "<p>政策发布会、在线访谈直播回放。</p><ul><li>直播预告：就业政策面对面</li>"
+               "<li>直播回放：社保待遇调整解读</li></ul>"),
+}
 
 
 def routes(world: World) -> list[Route]:
@@ -89,6 +140,10 @@ def serve_page(world: World, acc: SandboxAccount, path: str) -> Response:
     """Return the response for one page of the account's site, faults applied."""
     root = f"{world.base_url}/sites/{acc.slug}/"
     faults = faults_of(acc, path)
+    if path == "m/hang.js":
+        return Response(raw=_hang)
+    if path.startswith("m/") and (kind := path[2:].split("/")[0]) in MOBILE_PAGES:
+        faults, path = faults | {kind, "tap_friendly"}, "zwgk/zcwj/"
     if "404" in faults:
         return _status(404, "404 Not Found", "您访问的页面不存在（404）")
     if "500" in faults:
@@ -110,8 +165,13 @@ def serve_page(world: World, acc: SandboxAccount, path: str) -> Response:
         html = _article(acc, root, path)
     elif path in SECTIONS:
         html = _section(world, acc, root, path, faults)
+    elif path in FEATURES:
+        top, name, body = FEATURES[path]
+        html = _layout(acc, root, name, top, name, body)
     else:
         return _status(404, "404 Not Found", "您访问的页面不存在（404）")
+    if faults & MOBILE_FAULTS:
+        html = _mobile(html, faults, root)
     if "gbk" in faults:
         html = html.replace('<meta charset="utf-8">', '<meta charset="gbk">')
         return Response(200, html.encode("gbk", "replace"), "text/html")
@@ -324,3 +384,64 @@ def _luhn(body: str) -> str:
         d = int(ch) * (2 if i % 2 == 0 else 1)
         total += d - 9 if d > 9 else d
     return body + str((10 - total % 10) % 10)
+
+
+# --- mobile adaptation pages (checks/mobile.py) ------------------------------------------------
+
+MOBILE_PAGES = ("good", "responsive", "no_viewport", "fixed_viewport", "fixed_layout",
+                "tiny_text", "wide_table", "locked_wide", "no_zoom", "small_taps", "hang",
+                "dialogs")
+MOBILE_FAULTS = frozenset(MOBILE_PAGES) | {"tap_friendly"}
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+_LOCKED = ('<meta name="viewport" content="width=device-width, initial-scale=1, '
+           'maximum-scale=1, minimum-scale=1, user-scalable=no">')
+_TABLE = ('<table class="data" style="white-space:nowrap;border-collapse:collapse"><tr>'
+          + "".join(f"<th>{h}</th>" for h in ("序号", "事项名称", "办理部门", "办理时限",
+                                               "收费标准", "办理地点", "咨询电话", "备注"))
+          + "</tr>" + "".join(
+              f"<tr><td>{i}</td><td>社会保险参保登记</td><td>人社局</td><td>即时办结</td>"
+              "<td>不收费</td><td>政务服务中心</td><td>12345</td><td>无</td></tr>"
+              for i in range(1, 4)) + "</table>")
+
+
+def _mobile(html: str, faults: set[str], root: str) -> str:
+    """Return the page changed by its mobile faults (see the module docstring)."""
+    css, top, end = [], "", ""
+    if "tap_friendly" in faults and "small_taps" not in faults:
+        css.append("a,button{display:inline-block;min-width:48px;min-height:48px;"
+                   "line-height:48px;padding:0 6px}.list li a{display:block}")
+    if "no_viewport" in faults:
+        html = html.replace(_VIEWPORT, "")
+    if "fixed_viewport" in faults:
+        html = html.replace(_VIEWPORT, '<meta name="viewport" content="width=1200">')
+    if "no_zoom" in faults or "locked_wide" in faults:
+        html = html.replace(_VIEWPORT, _LOCKED)
+    if "fixed_layout" in faults:
+        css.append("body{width:1200px;margin:0 auto}.main{float:left;width:880px}")
+    if "tiny_text" in faults:
+        css.append("body,body *{font-size:9px}")
+    if "wide_table" in faults or "locked_wide" in faults:
+        end += "<h3>事项一览</h3>" + _TABLE
+    if "responsive" in faults:
+        css.append(".banner{width:1000px;height:60px;background:#c00;color:#fff}"
+                   "@media (max-width:600px){.banner{display:none}}")
+        top += '<div class="banner">电脑版横幅：欢迎访问门户网站</div>'
+    if "small_taps" in faults:
+        end += ('<div class="tools">' + "".join(
+            f'<button style="width:24px;height:24px;padding:0;margin:0">{c}</button>'
+            for c in "大中小简繁听") + "</div>")
+    if "hang" in faults:
+        end += f'<script async src="{root}m/hang.js"></script>'
+    if "dialogs" in faults:
+        end += '<script>alert("欢迎访问本网站");confirm("是否切换到长者模式？");</script>'
+    if css:
+        html = html.replace("</head>", f"<style>{''.join(css)}</style></head>", 1)
+    if top:
+        html = html.replace('<div class="main">', top + '<div class="main">', 1)
+    return html.replace("</body>", end + "</body>", 1) if end else html
+
+
+def _hang(handler: Any) -> None:
+    """Answer nothing for a minute: a script that never arrives (the server stops it)."""
+    time.sleep(60)
+

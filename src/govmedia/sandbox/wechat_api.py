@@ -6,7 +6,8 @@ invalid_secret, ip_not_whitelisted, unauthorized, quota), SandboxAccount.datacub
 keys of SandboxAccount.extra:
 
 - menu: a list of buttons {name, type, url | key | ..., sub_button: [...]} (default: a
-  realistic 3-button menu whose links point at {base_url}/sites/<slug>/...);
+  realistic 3-button menu whose links point at {base_url}/sites/<slug>/...); "{site}" in a
+  custom button's url stands for that site root, e.g. "{site}hdjl/ldxx/";
 - menu_open: false: the menu is switched off (is_menu_open 0);
 - menu_via: "api": the menu was made through the API, so menu/get returns it too (default
   "web": menu/get answers 46003);
@@ -80,6 +81,16 @@ def default_menu(world: World, acc: SandboxAccount) -> list[dict[str, Any]]:
             {"type": "view", "name": name, "url": f"{world.base_url}/sites/{acc.slug}/{path}"}
             for name, path in subs[:count]]})
     return menu
+
+
+def _expand(button: dict[str, Any], site: str) -> dict[str, Any]:
+    """Return a custom menu button with "{site}" in its url replaced by the account's site root."""
+    out = dict(button)
+    if isinstance(out.get("url"), str):
+        out["url"] = out["url"].replace("{site}", site)
+    if button.get("sub_button"):
+        out["sub_button"] = [_expand(s, site) for s in button["sub_button"]]
+    return out
 
 
 def _selfmenu_button(button: dict[str, Any]) -> dict[str, Any]:
@@ -212,7 +223,9 @@ class _Api:
     # --- menus ---
 
     def _menu(self, acc: SandboxAccount) -> list[dict[str, Any]]:
-        return acc.extra.get("menu") or default_menu(self.world, acc)
+        if not acc.extra.get("menu"):
+            return default_menu(self.world, acc)
+        return [_expand(b, f"{self.world.base_url}/sites/{acc.slug}/") for b in acc.extra["menu"]]
 
     def selfmenu(self, req: Request) -> Response:
         acc = self._account(req)

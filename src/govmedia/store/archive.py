@@ -82,6 +82,7 @@ class Archive:
         self._writer = WARCWriter(self._file, gzip=True)
         self._lock = threading.Lock()
         self._entries: list[ArchiveEntry] = []
+        self._offsets: dict[str, int] = {}  # record id -> offset, for reading bodies back
         if self._file.tell() == 0:
             info = {"software": "govmedia", "format": "WARC File Format 1.0"}
             self._writer.write_record(self._writer.create_warcinfo_record(self.path.name, info))
@@ -98,6 +99,11 @@ class Archive:
         """Return the index entries of the responses written and not yet drained."""
         with self._lock:
             return tuple(self._entries)
+
+    def offset_of(self, record_id: str) -> int | None:
+        """Return the file offset of a response record written by this archive, or None."""
+        with self._lock:
+            return self._offsets.get(record_id)
 
     def drain(self) -> list[ArchiveEntry]:
         """Return the entries written since the last drain and forget them (for indexing)."""
@@ -152,6 +158,7 @@ class Archive:
             length = self._file.tell() - offset
             self._writer.write_record(request)
             self._file.flush()
+            self._offsets[record_id] = offset
             self._entries.append(
                 ArchiveEntry(url, record_id, self.name, offset, length, status, fetched_at, digest)
             )

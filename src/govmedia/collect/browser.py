@@ -1,0 +1,266 @@
+"""Phone rendering: open linked pages in a real Chromium as WeChat on a phone and measure them.
+
+One browser per run (Playwright driving Debian's Chromium, or the one the `browser` setting
+names, or Playwright's own), a browser context per host (a phone: WeChat user agent, 390×844
+at device scale 3, touch), pages reused within a context, at most `concurrency` pages at once.
+Fonts and media are blocked (the measurements do not need them); each page has a time limit
+for loading, and a page that never finishes loading is measured as it stands. Dialogs are
+dismissed and recorded, a crashed tab is reported, and the browser is always closed.
+
+    async with PhoneBrowser(settings, shots_dir=path) as browser:
+        snaps = await browser.measure_many(urls)   # tuple[MobileSnapshot, ...], input order
+
+Without a browser every snapshot says error="no_browser" with the reason, and the mobile
+checks report 未能检查. The measurements themselves run in the page (data/mobile_probe.js).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from govmedia.artifacts import CHINA_TZ, MobileSnapshot, PageSnapshot
+from govmedia.checks.mobile import problems
+from govmedia.collect.http import WECHAT_UA
+from govmedia.settings import Settings
+
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+PHONE = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
+         "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+         "user_agent": WECHAT_UA, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+         "service_workers": "block", "accept_downloads": False}
+# A closed network: nothing but the pages asked for (no updates, telemetry, sync, safe browsing).
+LAUNCH_ARGS = [
+    "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
+    "--disable-extensions", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+    "--disable-breakpad", "--disable-domain-reliability", "--metrics-recording-only",
+    "--disable-client-side-phishing-detection", "--no-pings", "--mute-audio", "--disable-gpu",
+    "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,"
+    "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+]
+BLOCKED = frozenset({"font", "media", "websocket", "eventsource", "manifest", "texttrack"})
+OVERFLOW_TOLERANCE = 2  # CSS px a page may reach past the window before it counts as too wide
+_PROBE = files("govmedia").joinpath("data/mobile_probe.js").read_text(encoding="utf-8")
+
+
+def run_shots_dir(data_dir: str | Path, run_id: int | str) -> Path:
+    """Return the screenshot folder of a run, beside its WARC file: <data_dir>/runs/<id>/shots."""
+    return Path(data_dir) / "runs" / str(run_id) / "shots"
+
+
+def mobile_urls(pages: Iterable[PageSnapshot]) -> list[str]:
+    """Return the URLs worth rendering: pages that opened as HTML, each final URL once."""
+    out: dict[str, None] = {}
+    for p in pages:
+        if p.ok and (p.content_type in ("", "text/html", "application/xhtml+xml")):
+            out.setdefault(p.final_url or p.url, None)
+    return list(out)
+
+
+def find_chromium(setting: str = "") -> tuple[str | None, str]:
+    """Return (executable, "") or (None, reason): the setting, Debian's, then Playwright's."""
+    if setting:
+        if Path(setting).is_file() and os.access(setting, os.X_OK):
+            return setting, ""
+        return None, f"设置的浏览器不存在或不可执行：{setting}（GOVMEDIA_CHROMIUM）"
+    if Path(DEBIAN_CHROMIUM).is_file():
+        return DEBIAN_CHROMIUM, ""
+    return None, "未找到 Chromium 浏览器（可安装 chromium，或用 GOVMEDIA_CHROMIUM 指定）"
+
+
+@dataclass
+class _Host:
+    """One host's browser context and its idle pages."""
+
+    context: Any
+    idle: list[Any] = field(default_factory=list)
+
+
+class PhoneBrowser:
+    """A phone-sized Chromium for one run; see the module docstring."""
+
+    def __init__(self, settings: Settings, *, shots_dir: str | Path | None = None,
+                 screenshots: str = "problems", concurrency: int = 2,
+                 page_timeout: float | None = None) -> None:
+        if screenshots not in ("problems", "all", "none"):
+            raise ValueError(f"bad screenshots mode {screenshots!r}")
+        self.settings = settings
+        self.shots_dir = Path(shots_dir) if shots_dir else settings.data_path / "shots"
+        self.screenshots = screenshots
+        self.page_timeout = page_timeout or min(settings.http_timeout, 15.0)
+        self.unavailable = ""  # why there is no browser ("" when there is one)
+        self.version = ""
+        self._limit = asyncio.Semaphore(max(1, concurrency))
+        self._pw: Any = None
+        self._browser: Any = None
+        self._hosts: dict[str, _Host] = {}
+        self._host_lock = asyncio.Lock()
+        self._dialogs: dict[Any, list[str]] = {}
+        self._crashed: set[Any] = set()
+
+    async def __aenter__(self) -> PhoneBrowser:
+        exe, reason = find_chromium(self.settings.browser)
+        try:
+            from playwright.async_api import async_playwright
+        except ImportError:
+            self.unavailable = "未安装 Playwright（pip install playwright）"
+            return self
+        try:
+            self._pw = await async_playwright().start()
+            if exe is None and not self.settings.browser:
+                own = Path(self._pw.chromium.executable_path)
+                exe, reason = (str(own), "") if own.is_file() else (None, reason)
+            if exe is None:
+                self.unavailable = reason
+                await self.close()
+                return self
+            self._browser = await self._pw.chromium.launch(
+                executable_path=exe, args=LAUNCH_ARGS, timeout=30_000)
+            self.version = self._browser.version
+        except Exception as exc:  # a browser that cannot start: not checked, never a crash
+            self.unavailable = f"浏览器启动失败：{str(exc).splitlines()[0][:200]}"
+            await self.close()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close every context, the browser and the Playwright driver (safe to call twice)."""
+        browser, pw, self._browser, self._pw = self._browser, self._pw, None, None
+        self._hosts.clear()
+        if browser is not None:
+            try:
+                await asyncio.wait_for(browser.close(), 20)
+            except Exception:  # noqa: BLE001 - closing must go on to stop the driver
+                pass
+        if pw is not None:
+            await pw.stop()
+
+    async def measure_many(self, urls: Sequence[str]) -> tuple[MobileSnapshot, ...]:
+        """Return one snapshot per URL (in order), rendering each distinct URL once."""
+        unique = list(dict.fromkeys(urls))
+        snaps = await asyncio.gather(*(self.measure(u) for u in unique))
+        by_url = dict(zip(unique, snaps, strict=True))
+        return tuple(by_url[u] for u in urls)
+
+    async def measure(self, url: str) -> MobileSnapshot:
+        """Return the phone measurements of one page (never raises for page problems)."""
+        if self._browser is None:
+            return MobileSnapshot(url, error="no_browser",
+                                  error_detail=self.unavailable or "浏览器未启动")
+        async with self._limit:
+            started = time.monotonic()
+            page = await self._take(url)
+            keep = False
+            try:
+                snap = await asyncio.wait_for(self._measure_on(page, url),
+                                              self.page_timeout * 2 + 10)
+                keep = snap.error not in ("crash", "timeout") and page not in self._crashed
+            except TimeoutError:
+                snap = MobileSnapshot(url, error="timeout",
+                                      error_detail=f"页面在{self.page_timeout:g}秒内未能完成渲染")
+            except Exception as exc:  # noqa: BLE001 - a broken tab must not stop the run
+                kind = "crash" if page in self._crashed else "navigation"
+                snap = MobileSnapshot(url, error=kind, error_detail=_short(exc))
+            snap = replace(snap, fetched_at=datetime.now(CHINA_TZ),
+                           elapsed=round(time.monotonic() - started, 3))
+            await self._give_back(url, page, keep)
+            return snap
+
+    async def _measure_on(self, page: Any, url: str) -> MobileSnapshot:
+        from playwright.async_api import Error
+        from playwright.async_api import TimeoutError as PwTimeout
+
+        dialogs = self._dialogs[page] = []
+        ms = self.page_timeout * 1000
+        deadline = time.monotonic() + self.page_timeout
+        try:
+            resp = await page.goto(url, wait_until="domcontentloaded", timeout=ms)
+        except PwTimeout:
+            return MobileSnapshot(url, error="timeout",
+                                  error_detail=f"页面在{self.page_timeout:g}秒内未能打开")
+        except Error as exc:
+            kind = "crash" if page in self._crashed else "navigation"
+            return MobileSnapshot(url, error=kind, error_detail=_short(exc))
+        load_timeout = False
+        try:
+            await page.wait_for_load_state("load", timeout=max(1.0, deadline - time.monotonic())
+                                           * 1000)
+        except PwTimeout:
+            load_timeout = True
+        data = await page.evaluate(_PROBE, {"tolerance": OVERFLOW_TOLERANCE})
+        snap = MobileSnapshot(
+            url, final_url=page.url, status=resp.status if resp else None,
+            load_timeout=load_timeout, dialogs=tuple(dialogs), viewport=data["viewport"],
+            inner_width=int(data["innerWidth"]), outer_width=int(data["outerWidth"]),
+            client_width=int(data["clientWidth"]), scroll_width=int(data["scrollWidth"]),
+            scale=round(float(data["scale"]), 3), wide_elements=tuple(data["wide"]),
+            text_chars=int(data["textChars"]), small_chars=int(data["smallChars"]),
+            small_samples=tuple(data["smallSamples"]), tap_targets=int(data["tapTargets"]),
+            tap_failing=int(data["tapFailing"]), tap_samples=tuple(data["tapSamples"]))
+        if self.screenshots == "all" or (self.screenshots == "problems" and problems(snap)):
+            path = self.shots_dir / f"{hashlib.sha1(url.encode()).hexdigest()[:16]}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(path), type="jpeg", quality=70, scale="css",
+                                  timeout=max(1.0, deadline - time.monotonic() + 5) * 1000)
+            snap = replace(snap, dialogs=tuple(dialogs), screenshot=str(path))
+        return snap
+
+    async def _take(self, url: str) -> Any:
+        host_key = urlsplit(url).netloc.lower()
+        async with self._host_lock:
+            host = self._hosts.get(host_key)
+            if host is None:
+                context = await self._browser.new_context(**PHONE)
+                await context.route("**/*", _block_unneeded)
+                host = self._hosts[host_key] = _Host(context)
+        if host.idle:
+            return host.idle.pop()
+        page = await host.context.new_page()
+        page.on("dialog", self._on_dialog(page))
+        page.on("crash", lambda p: self._crashed.add(p))
+        return page
+
+    def _on_dialog(self, page: Any) -> Any:
+        async def handle(dialog: Any) -> None:
+            self._dialogs.setdefault(page, []).append(f"{dialog.type}: {dialog.message[:100]}")
+            try:
+                await dialog.dismiss()
+            except Exception:  # noqa: BLE001 - the page may be gone already
+                pass
+        return handle
+
+    async def _give_back(self, url: str, page: Any, keep: bool) -> None:
+        host = self._hosts.get(urlsplit(url).netloc.lower())
+        self._dialogs.pop(page, None)
+        if keep and host is not None:
+            host.idle.append(page)
+            return
+        self._crashed.discard(page)
+        try:
+            await asyncio.wait_for(page.close(), 10)
+        except Exception:  # noqa: BLE001 - a crashed page may refuse to close; the browser will
+            pass
+
+
+async def _block_unneeded(route: Any) -> None:
+    if route.request.resource_type in BLOCKED:
+        await route.abort()
+    else:
+        await route.continue_()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]

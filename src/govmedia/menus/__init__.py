@@ -1,0 +1,1 @@
+"""Menu understanding (classify) and content assessment facts (assess)."""

@@ -1,0 +1,128 @@
+"""Re-score a stored run against any indicator system, without collecting again.
+
+Reads each account's stored check results, findings and artifacts; a check the system needs
+that the run did not perform (the run used another system) is computed from the stored
+artifacts by the same pure function and stored with the run, so the findings of a run never
+depend on the system it is scored with. Content metrics (areas mode) come from the stored
+artifacts too. The new scores are stored under the system's id (ScoreRow.system); the scores
+of other systems are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from govmedia.artifacts import CHINA_TZ, AccountArtifacts, from_jsonable
+from govmedia.checks.registry import CheckContext, check_table, run_check
+from govmedia.findings import CheckResult
+from govmedia.indicators.engine import IndicatorSystem, load_system, score_account
+from govmedia.indicators.metrics import safe_metrics
+from govmedia.report.result import build_result, stored_check_results
+from govmedia.store import runs
+from govmedia.store.models import (
+    AccountRow,
+    ArtifactRow,
+    CheckResultRow,
+    FindingRow,
+    RunRow,
+    ScoreRow,
+)
+
+Progress = Callable[[str, str], None]  # (account name, verdict)
+
+
+class RunNotFound(LookupError):
+    """No run with this id is stored (a user error)."""
+
+
+def _stored(s: Session, run_id: int) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for a in s.scalars(select(ArtifactRow).where(ArtifactRow.run_id == run_id,
+                                                 ArtifactRow.kind == "account")):
+        out[a.account_id] = {"artifacts": a.payload, "results": [], "findings": []}
+    for cr in s.scalars(select(CheckResultRow).where(CheckResultRow.run_id == run_id)
+                        .order_by(CheckResultRow.id)):
+        if cr.account_id in out:
+            out[cr.account_id]["results"].append(
+                {"check": cr.check, "status": cr.status, "reason": cr.reason})
+    for f in s.scalars(select(FindingRow).where(FindingRow.run_id == run_id)
+                       .order_by(FindingRow.id)):
+        if f.account_id in out:
+            out[f.account_id]["findings"].append({
+                "check": f.check, "severity": f.severity, "target": f.target,
+                "message": f.message, "evidence": f.evidence, "suggestion": f.suggestion,
+                "review": f.review})
+    return out
+
+
+def _missing_results(system: IndicatorSystem, art: AccountArtifacts,
+                     have: set[str]) -> list[CheckResult]:
+    table = check_table()
+    return [run_check(table[c], art, CheckContext(as_of=art.as_of,
+                                                  params=system.params.get(c, {})))
+            for c in system.check_ids if c not in have]
+
+
+def _save(engine: Engine, run_id: int, account_id: int, system_id: str,
+          added: list[CheckResult], verdict: str, vetoed: bool, score: float | None,
+          reasons: list[str]) -> None:
+    with Session(engine) as s, s.begin():
+        for res in added:
+            s.add(CheckResultRow(run_id=run_id, account_id=account_id, check=res.check,
+                                 status=res.status, reason=res.reason))
+            for f in res.findings:
+                s.add(FindingRow(run_id=run_id, account_id=account_id, check=f.check,
+                                 severity=f.severity, target=f.target, message=f.message,
+                                 evidence=f.evidence, suggestion=f.suggestion))
+        s.execute(delete(ScoreRow).where(ScoreRow.run_id == run_id,
+                                         ScoreRow.account_id == account_id,
+                                         ScoreRow.system == system_id))
+        s.add(ScoreRow(run_id=run_id, account_id=account_id, system=system_id, verdict=verdict,
+                       vetoed=vetoed, score=score, reasons=reasons))
+
+
+def _as_of(stored_as_of: datetime, stored: dict[int, dict[str, Any]]) -> datetime:
+    """Return the inspection time in the zone it was given (the database keeps UTC)."""
+    for data in stored.values():
+        if data["artifacts"].get("as_of"):
+            return datetime.fromisoformat(data["artifacts"]["as_of"])
+    return stored_as_of.astimezone(CHINA_TZ)
+
+
+def score_run(engine: Engine, run_id: int, system_ref: str, *,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """Score stored run run_id against system_ref (id or YAML path); return the result.
+
+    Raises RunNotFound for an unknown run and ProfileError for an unknown or invalid system.
+    """
+    system = load_system(system_ref, frozenset(check_table()))
+    with Session(engine) as s:
+        run = s.get(RunRow, run_id)
+        if run is None:
+            raise RunNotFound(run_id)
+        as_of = runs.from_db_time(run.as_of)
+        rows = list(s.scalars(select(AccountRow).where(AccountRow.id.in_(run.account_ids))
+                              .order_by(AccountRow.id)))
+        stored = _stored(s, run_id)
+    for row in rows:
+        data = stored.get(row.id)
+        if data is None:  # not collected yet (an unfinished run): nothing to score
+            continue
+        art = from_jsonable(AccountArtifacts, data["artifacts"])
+        results = stored_check_results(data["results"], data["findings"])
+        added = _missing_results(system, art, {r.check for r in results})
+        sc = score_account(system, results + added,
+                           safe_metrics(art) if system.mode == "areas" else None)
+        _save(engine, run_id, row.id, system.id, added, sc.verdict, sc.vetoed, sc.score,
+              list(sc.reasons))
+        if progress is not None:
+            progress(row.name, sc.verdict)
+    result = build_result(system, _as_of(as_of, stored), run_id, rows,
+                          runs.run_rows(engine, run_id, system.id))
+    result["run_status"] = run.status
+    return result
