@@ -12,6 +12,7 @@ flagged as well (the former Mobile-Friendly Test's "viewport not set to device-w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from govmedia.artifacts import AccountArtifacts, MobileSnapshot, PageSnapshot
@@ -136,34 +137,36 @@ def too_wide(a: AccountArtifacts, ctx: CheckContext) -> list[Finding]:
 def small_text(a: AccountArtifacts, ctx: CheckContext) -> list[Finding]:
     """Return one finding per page where less than 60% of the text is 12 CSS px or larger."""
     minimum = float(ctx.param("min_legible", MIN_LEGIBLE))
-    out = []
-    for snap, page in _measured(a):
+
+    def reason(snap: MobileSnapshot) -> str:
         share = legible_share(snap)
-        if not viewport_ok(snap):
-            reason = "页面未设置适配手机的视口，整页缩小显示，文字过小难以阅读"
-        elif share < minimum:
-            reason = (f"文字过小：仅{share:.0%}的文字字号不小于12px（低于{minimum:.0%}），"
-                      "手机上难以阅读")
-        else:
-            continue
-        out.append(_finding("mobile.small_text", "deduct", snap, page, reason,
-                            "正文字号不小于12px（建议14–16px），并设置适配手机的视口"))
-    return out
+        return (f"文字过小：仅{share:.0%}的文字字号不小于12px（低于{minimum:.0%}），手机上难以阅读"
+                if share < minimum else "")
+
+    return _shrunk_or("mobile.small_text", "deduct", a, "文字过小难以阅读", reason,
+                      "正文字号不小于12px（建议14–16px），并设置适配手机的视口")
 
 
 def tap_targets(a: AccountArtifacts, ctx: CheckContext) -> list[Finding]:
     """Return one finding per page with tap targets too small and too close to each other."""
+
+    def reason(snap: MobileSnapshot) -> str:
+        return (f"{snap.tap_failing}个可点击元素（共{snap.tap_targets}个）小于48×48px"
+                "且与相邻元素过近，容易误触" if snap.tap_failing else "")
+
+    return _shrunk_or("mobile.tap_targets", "warn", a, "按钮和链接过小难以点按", reason,
+                      "按钮和链接的可点按区域不小于48×48px，或相互留出足够间距")
+
+
+def _shrunk_or(check: str, severity: str, a: AccountArtifacts, shrunk: str,
+               reason: Callable[[MobileSnapshot], str], suggestion: str) -> list[Finding]:
+    """Return findings for pages shrunk whole (no usable viewport) or failing reason(snap)."""
     out = []
     for snap, page in _measured(a):
-        if not viewport_ok(snap):
-            reason = "页面未设置适配手机的视口，整页缩小显示，按钮和链接过小难以点按"
-        elif snap.tap_failing:
-            reason = (f"{snap.tap_failing}个可点击元素（共{snap.tap_targets}个）小于48×48px"
-                      "且与相邻元素过近，容易误触")
-        else:
-            continue
-        out.append(_finding("mobile.tap_targets", "warn", snap, page, reason,
-                            "按钮和链接的可点按区域不小于48×48px，或相互留出足够间距"))
+        why = (f"页面未设置适配手机的视口，整页缩小显示，{shrunk}" if not viewport_ok(snap)
+               else reason(snap))
+        if why:
+            out.append(_finding(check, severity, snap, page, why, suggestion))
     return out
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from govmedia.commands.common import console, engine, err_console, settings
+from govmedia.commands.common import console, engine, err_console, fail, settings
 from govmedia.commands.inspect import parse_as_of, run_with_progress
 from govmedia.report.table import render_rankings, render_table
 from govmedia.run.score import score_run
@@ -30,7 +30,10 @@ def demo(
     db_file = out / "demo.db"
     for stale in (db_file, out / "demo.db-wal", out / "demo.db-shm"):
         stale.unlink(missing_ok=True)
-    world = load_world(when, scenario)
+    try:
+        world = load_world(when, scenario)
+    except ValueError as exc:
+        fail(str(exc))
     with run_world(world):
         cfg = settings().with_(db=f"sqlite:///{db_file}", wechat_api_base=world.base_url,
                                data_dir=str(out / "data"))

@@ -11,13 +11,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govmedia.artifacts import CHINA_TZ
-from govmedia.checks.registry import check_table
 from govmedia.commands.common import console, engine, err_console, fail, settings
-from govmedia.indicators.engine import ProfileError, builtin_systems, load_system
+from govmedia.indicators.engine import ProfileError, builtin_systems
 from govmedia.registry.files import AccountFileError, read_accounts_file
 from govmedia.report.table import render_table
 from govmedia.run.inspect import inspect_accounts
-from govmedia.run.score import score_run
 from govmedia.store.accounts import list_accounts, upsert_accounts
 
 
@@ -95,12 +93,4 @@ def inspect(
     if not selected:
         fail("没有可检查的账号：请先用 govmedia accounts import FILE 导入，或用 --accounts 指定")
     result = run_with_progress(eng, cfg, selected, system, when)
-    write_result(with_content_metrics(eng, result, system), fmt, output)
-
-
-def with_content_metrics(eng, result: dict[str, Any], system: str) -> dict[str, Any]:
-    """Return the result, re-scored from the stored run when the system scores content
-    metrics (mode areas), which the collect-and-check pass does not compute."""
-    if load_system(system, frozenset(check_table())).mode != "areas":
-        return result
-    return score_run(eng, result["run_id"], system)
+    write_result(result, fmt, output)

@@ -16,12 +16,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from govmedia.artifacts import Menu, MenuItem, PageSnapshot
+from govmedia.checks.page_state import load_data
 
 FUNCTIONS = ("interact", "interpret", "service", "public", "other")  # tie order of keywords
 CORE = ("public", "service", "interact")  # the three functions; interpret counts as public
@@ -30,12 +28,9 @@ NAMES = {"public": "政务公开", "interpret": "解读回应", "service": "办�
 _NOT_WORD = re.compile(r"[^\w@]|_")
 
 
-@cache
 def taxonomy() -> dict[str, Any]:
-    """Return data/menu_taxonomy.yaml, loaded once."""
-    text = (resources.files("govmedia") / "data" / "menu_taxonomy.yaml").read_text(
-        encoding="utf-8")
-    return yaml.safe_load(text)
+    """Return data/menu_taxonomy.yaml (loaded once by load_data)."""
+    return load_data("menu_taxonomy")
 
 
 def normalise(label: str) -> str:

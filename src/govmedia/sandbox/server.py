@@ -72,6 +72,9 @@ class _Server(ThreadingHTTPServer):
 def _make_handler(routes: list[Route]) -> type[BaseHTTPRequestHandler]:
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; without TCP_NODELAY the body waits for the
+        # client's delayed ACK (~40 ms) on every keep-alive response.
+        disable_nagle_algorithm = True
 
         def log_message(self, *_args: Any) -> None:  # keep test output clean
             pass

@@ -30,8 +30,9 @@ a phone), locked_wide (zoom disabled and the wide table: scrolls sideways), no_z
 (user-scalable=no, otherwise fine), small_taps (a row of 24px buttons), hang (an async script
 that never arrives: the page never finishes loading), dialogs (alert and confirm on load),
 responsive (a 1000px banner hidden on phones by a media query: adapted), good (adapted).
-The same kinds as pages: m/<kind>/ is the 政策文件 list page with that fault and with tap
-targets of 48px (tap_friendly), so that each kind fails only its own check.
+The same kinds as pages: m/<kind>/ is the 政策文件 list page with that fault. Every page's links
+and buttons are 48px tap targets (real portals often are not, but a healthy sandbox page must
+pass every check), so that each kind fails only its own check.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def serve_page(world: World, acc: SandboxAccount, path: str) -> Response:
     if path == "m/hang.js":
         return Response(raw=_hang)
     if path.startswith("m/") and (kind := path[2:].split("/")[0]) in MOBILE_PAGES:
-        faults, path = faults | {kind, "tap_friendly"}, "zwgk/zcwj/"
+        faults, path = faults | {kind}, "zwgk/zcwj/"
     if "404" in faults:
         return _status(404, "404 Not Found", "您访问的页面不存在（404）")
     if "500" in faults:
@@ -195,7 +196,7 @@ def _layout(acc: SandboxAccount, root: str, name: str, top: str, head: str, cont
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"{meta}<title>{head}_{owner}</title>"
-        "<style>.hide-box{position:absolute;left:-9999px}</style></head><body>"
+        f"<style>.hide-box{{position:absolute;left:-9999px}}{_TAP_FRIENDLY}</style></head><body>"
         f'<div class="top-bar"><span>欢迎访问{owner}门户网站</span>'
         f'<a href="{root}tyrz/login">登录</a> | <a href="{root}tyrz/register">注册</a>'
         f' | <a href="{root}wza/">无障碍浏览</a></div>'
@@ -388,10 +389,13 @@ def _luhn(body: str) -> str:
 
 # --- mobile adaptation pages (checks/mobile.py) ------------------------------------------------
 
+_TAP_FRIENDLY = ("a,button{display:inline-block;min-width:48px;min-height:48px;line-height:48px;"
+                 "padding:0 6px}.list li a{display:block}")
+
 MOBILE_PAGES = ("good", "responsive", "no_viewport", "fixed_viewport", "fixed_layout",
                 "tiny_text", "wide_table", "locked_wide", "no_zoom", "small_taps", "hang",
                 "dialogs")
-MOBILE_FAULTS = frozenset(MOBILE_PAGES) | {"tap_friendly"}
+MOBILE_FAULTS = frozenset(MOBILE_PAGES)
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 _LOCKED = ('<meta name="viewport" content="width=device-width, initial-scale=1, '
            'maximum-scale=1, minimum-scale=1, user-scalable=no">')
@@ -407,9 +411,6 @@ _TABLE = ('<table class="data" style="white-space:nowrap;border-collapse:collaps
 def _mobile(html: str, faults: set[str], root: str) -> str:
     """Return the page changed by its mobile faults (see the module docstring)."""
     css, top, end = [], "", ""
-    if "tap_friendly" in faults and "small_taps" not in faults:
-        css.append("a,button{display:inline-block;min-width:48px;min-height:48px;"
-                   "line-height:48px;padding:0 6px}.list li a{display:block}")
     if "no_viewport" in faults:
         html = html.replace(_VIEWPORT, "")
     if "fixed_viewport" in faults:
@@ -428,7 +429,8 @@ def _mobile(html: str, faults: set[str], root: str) -> str:
         top += '<div class="banner">电脑版横幅：欢迎访问门户网站</div>'
     if "small_taps" in faults:
         end += ('<div class="tools">' + "".join(
-            f'<button style="width:24px;height:24px;padding:0;margin:0">{c}</button>'
+            f'<button style="width:24px;height:24px;min-width:0;min-height:0;line-height:normal;'
+            f'padding:0;margin:0">{c}</button>'
             for c in "大中小简繁听") + "</div>")
     if "hang" in faults:
         end += f'<script async src="{root}m/hang.js"></script>'

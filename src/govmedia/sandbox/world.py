@@ -107,19 +107,33 @@ def _article(acc_index: int, n: int, raw: dict[str, Any], now: datetime) -> Sand
 
 
 def load_world(now: datetime, scenario: str | Path = "demo") -> World:
-    """Return the world described by a scenario (a built-in name or a YAML path) at `now`."""
+    """Return the world described by a scenario (a built-in name or a YAML path) at `now`.
+
+    Raises ValueError with a Chinese message when the scenario cannot be read or is malformed.
+    """
     path = Path(str(scenario))
-    if path.suffix in (".yaml", ".yml"):
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = (resources.files("govmedia.sandbox") / "scenarios" / f"{scenario}.yaml").read_text(
-            encoding="utf-8")
-    data = yaml.safe_load(text)
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = (resources.files("govmedia.sandbox") / "scenarios" / f"{scenario}.yaml"
+                    ).read_text(encoding="utf-8")
+        return _build(yaml.safe_load(text), now)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"无法读取沙箱场景 {scenario}（{getattr(exc, 'strerror', '') or exc}）"
+                         ) from None
+    except KeyError as exc:
+        raise ValueError(f"沙箱场景 {scenario} 格式有误：缺少 {exc}") from None
+    except (yaml.YAMLError, TypeError, AttributeError) as exc:
+        raise ValueError(f"沙箱场景 {scenario} 格式有误：{exc}") from None
+
+
+def _build(data: dict[str, Any], now: datetime) -> World:
     accounts = []
     for i, raw in enumerate(data["accounts"], start=1):
         api = raw.get("api", "ok")
         if api not in API_MODES:
-            raise ValueError(f"scenario account {raw['name']}: unknown api mode {api!r}")
+            raise ValueError(f"沙箱场景账号 {raw['name']}：未知的 api 模式 {api!r}")
         has_creds = api != "none"
         acc = SandboxAccount(
             name=raw["name"], owner=raw["owner"], category=raw["category"],

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 class DatabaseError(RuntimeError):
@@ -18,6 +20,8 @@ class DatabaseError(RuntimeError):
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config  # imported here: alembic is slow to load for `--help`
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("govmedia.store") / "migrations"))
     return cfg
@@ -45,6 +49,8 @@ def open_db(url: str) -> Engine:
         with engine.begin() as conn:
             cfg = _alembic_config()
             cfg.attributes["connection"] = conn
+            from alembic import command
+
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise DatabaseError(f"cannot open database {parsed.render_as_string()}: "

@@ -14,8 +14,6 @@ import unicodedata
 from collections import defaultdict
 from functools import cache
 
-from pypinyin.pinyin_dict import pinyin_dict
-
 # Fuzzy pinyin pairs that input-method users confuse (模糊音): initials, then finals.
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
@@ -45,6 +43,9 @@ def _fuzzy(reading: str) -> str:
 @cache
 def readings(ch: str) -> frozenset[str]:
     """Return the toneless pinyin readings of one character (empty if it has none)."""
+    # Imported here: the table takes ~0.3 s to load, which `govmedia --help` should not pay.
+    from pypinyin.pinyin_dict import pinyin_dict
+
     raw = pinyin_dict.get(ord(ch), "")
     return frozenset(_toneless(r) for r in raw.split(",") if r)
 
