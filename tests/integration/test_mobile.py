@@ -133,6 +133,25 @@ def test_responsive_page_passes_and_fixed_layout_fails_with_numbers(rendered):
     assert shot.is_file() and shot.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
 
 
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """Return (width, height) from a JPEG's start-of-frame segment."""
+    i = 2
+    while i < len(data):
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + length
+    raise AssertionError("no JPEG frame header")
+
+
+def test_screenshot_shows_the_overflow_further_down(rendered):
+    snaps, _left = rendered
+    table = snaps["wide_table"]  # the table is below the first screen, and wider than it
+    width, height = _jpeg_size(Path(table.screenshot).read_bytes())
+    assert width == table.scroll_width > 390 and 844 < height <= 3 * 844
+
+
 def test_measurements_follow_the_page(rendered):
     snaps, _left = rendered
     assert snaps["no_viewport"].viewport is None and snaps["no_viewport"].inner_width >= 980

@@ -34,7 +34,16 @@ from govmedia.collect.http import WECHAT_UA
 from govmedia.settings import Settings
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
-PHONE = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
+PHONE_HEIGHT = 844
+# Drawn on the page after measuring, for the screenshot only: a red line at the screen's edge.
+_MARK_EDGE = """(x) => { const d = document.createElement('div');
+  d.style.cssText = `position:absolute;top:0;left:${x}px;width:0;z-index:2147483647;` +
+    `height:${document.documentElement.scrollHeight}px;border-left:3px dashed #e00;` +
+    `pointer-events:none`;
+  d.title = '手机屏幕右边缘'; document.body.appendChild(d); }"""
+SHOT_SCREENS, SHOT_MAX_WIDTH = 3, 1600  # screenshot bounds (CSS px)
+PHONE = {"viewport": {"width": 390, "height": PHONE_HEIGHT},
+         "screen": {"width": 390, "height": PHONE_HEIGHT},
          "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
          "user_agent": WECHAT_UA, "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
          "service_workers": "block", "accept_downloads": False}
@@ -212,7 +221,17 @@ class PhoneBrowser:
         if self.screenshots == "all" or (self.screenshots == "problems" and problems(snap)):
             path = self.shots_dir / f"{hashlib.sha1(url.encode()).hexdigest()[:16]}.jpg"
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Three screens down and the whole width: a too-wide table further down the page
+            # is in the evidence, at a bounded image size.
+            edge = round(snap.outer_width / (snap.scale or 1))  # the screen's edge, CSS px
+            if max(snap.scroll_width, snap.inner_width) > edge:  # content past it: mark it
+                await page.evaluate(_MARK_EDGE, edge)
+            height = await page.evaluate("document.documentElement.scrollHeight")
+            clip = {"x": 0, "y": 0, "width": min(max(snap.scroll_width, snap.inner_width),
+                                                  SHOT_MAX_WIDTH),
+                    "height": min(max(int(height or 0), 1), SHOT_SCREENS * PHONE_HEIGHT)}
             await page.screenshot(path=str(path), type="jpeg", quality=70, scale="css",
+                                  full_page=True, clip=clip,
                                   timeout=max(1.0, deadline - time.monotonic() + 5) * 1000)
             snap = replace(snap, dialogs=tuple(dialogs), screenshot=str(path))
         return snap

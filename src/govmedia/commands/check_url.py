@@ -117,9 +117,10 @@ def check_url(
             data["mobile"] = to_jsonable(phone)
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
+        _print_fetch(fetch)
         if phone is not None:
             _print_phone(phone)
-        _print_table(fetch, results)
+        _print_table(results)
     raise typer.Exit(1 if found else 0)
 
 
@@ -134,8 +135,7 @@ def _as_json(fetch: FetchResult, label: str, results: list[CheckResult]) -> dict
     }
 
 
-def _print_table(fetch: FetchResult, results: list[CheckResult]) -> None:
-    titles = {cid: spec.title for cid, spec in check_table().items()}
+def _print_fetch(fetch: FetchResult) -> None:
     status = str(fetch.status) if fetch.status is not None else "无响应"
     console.print(f"网址：{fetch.url}", highlight=False)
     if fetch.final_url != fetch.url:
@@ -143,20 +143,27 @@ def _print_table(fetch: FetchResult, results: list[CheckResult]) -> None:
                       highlight=False)
     console.print(f"HTTP 状态：{status}　编码：{fetch.encoding or '—'}　用时：{fetch.elapsed:.2f}秒"
                   + (f"　错误：{fetch.error_detail}" if fetch.error else ""), highlight=False)
+
+
+def _print_table(results: list[CheckResult]) -> None:
+    titles = {cid: spec.title for cid, spec in check_table().items()}
     table = Table(show_lines=True)
-    for col in ("检查项", "结果", "说明"):
-        table.add_column(col)
+    table.add_column("检查项", no_wrap=True)
+    table.add_column("结果", no_wrap=True)
+    table.add_column("说明", overflow="fold")  # the measured numbers must stay readable
     for r in results:
-        if r.findings:
-            for f in r.findings:
-                table.add_row(titles.get(r.check, r.check),
-                              f"{_STATUS[r.status]}（{_SEVERITY[f.severity]}）", f.message)
-        else:
+        for f in r.findings:
+            verdict = ("说明" if f.severity == "info"
+                       else f"{_STATUS[r.status]}（{_SEVERITY[f.severity]}）")
+            table.add_row(titles.get(r.check, r.check), verdict, f.message)
+        if not r.findings:
             table.add_row(titles.get(r.check, r.check), _STATUS[r.status],
                           f"未能检查：{r.reason}" if r.status == "not_checked" else "")
     console.print(table)
-    count = sum(len(r.findings) for r in results if any(f.severity != "info" for f in r.findings))
-    console.print(f"发现 {count} 个问题" if count else "未发现问题", highlight=False)
+    found = [f for r in results for f in r.findings]
+    count = sum(f.severity != "info" for f in found)
+    notes = f"（另有 {len(found) - count} 条说明）" if len(found) > count else ""
+    console.print((f"发现 {count} 个问题" if count else "未发现问题") + notes, highlight=False)
 
 
 def _print_phone(snap: MobileSnapshot) -> None:
