@@ -25,7 +25,7 @@ EXPECTED = {
     "unauthorized": "未能检查", "datacube_blind": "未能检查", "no_sources": "未能检查",
     "hacked_site": "不合格", "link_problems": "合格",
     "no_interaction": "不合格", "menu_disorder": "合格", "website_only": "合格",
-    "creative_practices": "合格",
+    "creative_practices": "合格", "wording_errors": "不合格",
 }
 
 
@@ -73,6 +73,14 @@ def test_inspect_sqlite_end_to_end(demo_world, tmp_path):
     unknown = data["司法部"]
     assert "AppSecret" in " ".join(unknown["reasons"])
     assert data["国家医保局"]["last_published"] is not None
+    worded = data["青禾卫健"]  # every wording problem in article bodies, fetched from mp pages
+    found = {f["check"]: f for f in worded["findings"]}
+    assert found["wording.serious_error"]["severity"] == "veto"
+    assert "“名”应为“民”" in found["wording.serious_error"]["message"]
+    assert "中华人名共和国" in json.dumps(found["wording.serious_error"]["evidence"],
+                                           ensure_ascii=False)
+    assert {"wording.outdated_name", "wording.sensitive", "wording.formalism",
+            "privacy.personal_info", "mobile.render_issues"} <= set(found)
 
 
 def test_inspect_postgresql_end_to_end(demo_world, tmp_path, pg_url):

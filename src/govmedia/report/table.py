@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -11,23 +12,31 @@ from rich.table import Table
 from govmedia.indicators.engine import FAIL, PASS, UNKNOWN
 from govmedia.registry.categories import category_label
 
-MAX_NOTES = 3  # non-veto findings shown per account; the JSON has them all
+SHOWN = frozenset({"freshness.warning"})  # early warnings: shown in full, not only counted
+_SEVERITY = {"deduct": "扣分", "warn": "提示", "info": "亮点或说明"}
 _STYLE = {PASS: "green", FAIL: "bold red", UNKNOWN: "yellow"}
 
 
-def _when(iso: str | None, as_of: datetime) -> str:
+def _when(iso: str | None, kind: str | None, as_of: datetime) -> str:
     if not iso:
         return "—"
     t = datetime.fromisoformat(iso).astimezone(as_of.tzinfo)
-    return f"{t:%Y-%m-%d %H:%M}（{(as_of - t).days}天前）"
+    # A source that gives the date only (kind "day") is dated at the day's end, the latest it
+    # can be: the days count as the freshness checks count them.
+    return f"{t:%Y-%m-%d}{'' if kind == 'day' else f' {t:%H:%M}'}（{(as_of - t).days}天前）"
 
 
 def _reasons(acc: dict[str, Any]) -> str:
+    """Return the verdict's reasons, then one line counting the other findings by severity
+    (the reports and the JSON result list them; a terminal row of every note is unreadable)."""
     lines = list(acc["reasons"])
-    others = [f for f in acc["findings"] if f["severity"] != "veto"]
-    lines += [f"[提示] {f['message']}" for f in others[:MAX_NOTES]]
-    if len(others) > MAX_NOTES:
-        lines.append(f"[提示] ……另有 {len(others) - MAX_NOTES} 项，见 JSON 结果")
+    lines += [f"[提示] {f['message']}" for f in acc["findings"] if f["check"] in SHOWN]
+    counts = Counter(f["severity"] for f in acc["findings"]
+                     if f["severity"] != "veto" and f.get("review") != "dismissed"
+                     and f["check"] not in SHOWN)
+    parts = [f"{_SEVERITY[s]} {counts[s]} 项" for s in _SEVERITY if counts[s]]
+    if parts:
+        lines.append("[dim]" + " · ".join(parts) + "[/]")
     return "\n".join(lines) or "—"
 
 
@@ -51,7 +60,7 @@ def render_table(result: dict[str, Any], console: Console) -> None:
     for acc in result["accounts"]:
         verdict = acc["verdict"]
         table.add_row(f"{acc['name']}\n[dim]{acc['owner']}[/]", category_label(acc["category"]),
-                      _when(acc["last_published"], as_of),
+                      _when(acc["last_published"], acc.get("last_published_kind"), as_of),
                       f"[{_STYLE.get(verdict, '')}]{verdict}[/]",
                       *((_score(acc),) if scored else ()), _reasons(acc))
     console.print(table)

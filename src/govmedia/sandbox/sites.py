@@ -390,7 +390,8 @@ def _luhn(body: str) -> str:
 # --- mobile adaptation pages (checks/mobile.py) ------------------------------------------------
 
 _TAP_FRIENDLY = ("a,button{display:inline-block;min-width:48px;min-height:48px;line-height:48px;"
-                 "padding:0 6px}.list li a{display:block}")
+                 "padding:0 6px}.list li a{display:block}"
+                 "input,select,textarea{display:block;min-height:48px;margin:8px 0}")
 
 MOBILE_PAGES = ("good", "responsive", "no_viewport", "fixed_viewport", "fixed_layout",
                 "tiny_text", "wide_table", "locked_wide", "no_zoom", "small_taps", "hang",
