@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from govmedia.commands import accounts, check_text, check_url, demo, inspect, score
+import govmedia.commands.report as report_command
+import govmedia.commands.serve as serve_command
+import govmedia.commands.users as users_command
+from govmedia.commands import accounts, check_text, check_url, demo, inspect, monitor, prune, score
+from govmedia.commands import worker as worker_command
 
 app = typer.Typer(
     name="govmedia",
@@ -21,6 +25,12 @@ check_app.command("url")(check_url.check_url)
 app.command("inspect")(inspect.inspect)
 app.command("demo")(demo.demo)
 app.command("score")(score.score)
+app.command("report")(report_command.report)
+app.command("serve")(serve_command.serve)
+app.add_typer(users_command.users_app, name="users")
+app.command("worker")(worker_command.worker)
+app.command("monitor")(monitor.monitor)
+app.command("prune")(prune.prune)
 
 
 def main() -> None:

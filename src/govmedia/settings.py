@@ -44,9 +44,49 @@ SETTINGS: tuple[Setting, ...] = (
             "How many HTTP requests may be open at the same time in one run, all hosts together."),
     Setting("browser", "GOVMEDIA_CHROMIUM", "", str,
             "Chromium for the phone checks; empty: /usr/bin/chromium, else Playwright's own."),
+    Setting("review_required", "GOVMEDIA_REVIEW_REQUIRED", False, bool,
+            "Veto candidates (machine findings marked provisional) count only once confirmed."),
+    Setting("web_cookie_secure", "GOVMEDIA_WEB_COOKIE_SECURE", True, bool,
+            "Workbench cookies carry the Secure flag (browsers send them over HTTPS and to "
+            "localhost only)."),
+    Setting("web_login_limit", "GOVMEDIA_WEB_LOGIN_LIMIT", 5, int,
+            "Failed workbench logins allowed per user name and per client address in 15 minutes."),
+    Setting("web_session_hours", "GOVMEDIA_WEB_SESSION_HOURS", 12, int,
+            "Hours a workbench sign-in lasts."),
+    Setting("monitor_daily", "GOVMEDIA_MONITOR_DAILY", "30 8 * * *", str,
+            "Cron expression (Beijing time) of the monitor's light daily check of publish times."),
+    Setting("monitor_weekly", "GOVMEDIA_MONITOR_WEEKLY", "0 2 * * 1", str,
+            "Cron expression (Beijing time) of the monitor's weekly full inspection."),
+    Setting("alert_webhooks", "GOVMEDIA_ALERT_WEBHOOKS", "", str,
+            "Webhook URLs for alerts (WeCom, DingTalk, Feishu or generic JSON), one per line."),
+    Setting("alert_mode", "GOVMEDIA_ALERT_MODE", "each", str,
+            "each: one message per alert; digest: one message per cycle and channel."),
+    Setting("alert_attempts", "GOVMEDIA_ALERT_ATTEMPTS", 3, int,
+            "Attempts per alert message and channel in one cycle (back-off doubles each time)."),
+    Setting("alert_retry_delay", "GOVMEDIA_ALERT_RETRY_DELAY", 2.0, float,
+            "Seconds before the first retry of a failed alert delivery."),
+    Setting("alert_email_to", "GOVMEDIA_ALERT_EMAIL_TO", "", str,
+            "E-mail addresses for alerts, separated by commas or spaces; empty: no e-mail."),
+    Setting("smtp_host", "GOVMEDIA_SMTP_HOST", "", str, "SMTP server for alert e-mail."),
+    Setting("smtp_port", "GOVMEDIA_SMTP_PORT", 587, int, "SMTP server port."),
+    Setting("smtp_security", "GOVMEDIA_SMTP_SECURITY", "starttls", str,
+            "SMTP connection security: starttls, ssl (implicit TLS) or none."),
+    Setting("smtp_user", "GOVMEDIA_SMTP_USER", "", str, "SMTP login; empty: no login."),
+    Setting("smtp_password", "GOVMEDIA_SMTP_PASSWORD", "", str, "SMTP password."),
+    Setting("smtp_from", "GOVMEDIA_SMTP_FROM", "", str,
+            "Sender address of alert e-mail; empty: smtp_user, else govmedia@localhost."),
+    Setting("keep_runs", "GOVMEDIA_KEEP_RUNS", 10, int,
+            "How many of the newest runs `govmedia prune` keeps with their archives."),
+    Setting("broker", "GOVMEDIA_BROKER", "redis://127.0.0.1:6379/0", str,
+            "Redis URL of the task queue of distributed runs (and of the per-host slots)."),
+    Setting("broker_prefix", "GOVMEDIA_BROKER_PREFIX", "govmedia", str,
+            "Prefix of every Redis key of distributed runs; workers and inspect must agree."),
+    Setting("task_lease", "GOVMEDIA_TASK_LEASE", 900.0, float,
+            "Seconds before the task of a worker that died is given to another worker."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +100,27 @@ class Settings:
     http_retries: int = 2
     http_concurrency: int = 64
     browser: str = ""
+    review_required: bool = False
+    web_cookie_secure: bool = True
+    web_login_limit: int = 5
+    web_session_hours: int = 12
+    monitor_daily: str = "30 8 * * *"
+    monitor_weekly: str = "0 2 * * 1"
+    alert_webhooks: str = ""
+    alert_mode: str = "each"
+    alert_attempts: int = 3
+    alert_retry_delay: float = 2.0
+    alert_email_to: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    keep_runs: int = 10
+    broker: str = "redis://127.0.0.1:6379/0"
+    broker_prefix: str = "govmedia"
+    task_lease: float = 900.0
 
     def with_(self, **changes: Any) -> Settings:
         """Return a copy with the given settings changed (None values are ignored)."""
@@ -78,7 +139,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value
     try:
-        if kind is int and isinstance(value, str | int | float) and not isinstance(value, bool):
+        if kind is bool and isinstance(value, str) and value.strip().lower() in _BOOLS:
+            result = _BOOLS[value.strip().lower()]
+        elif kind is int and isinstance(value, str | int | float) and not isinstance(value, bool):
             result = int(str(value).strip())
         elif kind is float and isinstance(value, str | int | float) and not isinstance(value, bool):
             result = float(str(value).strip())

@@ -4,6 +4,9 @@ Like asyncio.Semaphore, but a waiter may be urgent: a retry after back-off or th
 redirect chain goes to the front of the host's queue instead of the back. With hundreds of
 links queued for one host, a FIFO semaphore would make every retry wait for the whole queue
 again, so one flaky page would finish last in the run.
+
+HostGate is what the Downloader needs from a per-host limit: Gate in one process, or
+collect/redis_gate.py when the workers of a distributed run share the limit.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+
+class HostGate(Protocol):
+    """A per-host request limit: `async with gate.slot(urgent=...)` holds one place."""
+
+    def slot(self, *, urgent: bool = False) -> AbstractAsyncContextManager[None]: ...
 
 
 class Gate:

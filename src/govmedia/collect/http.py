@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -31,7 +31,7 @@ from govmedia.artifacts import CHINA_TZ
 from govmedia.collect import neterrors
 from govmedia.collect.charset import decode_body
 from govmedia.collect.fetched import FetchResult, Hop, make_result, retry_after, valid_url
-from govmedia.collect.gate import Gate
+from govmedia.collect.gate import Gate, HostGate
 from govmedia.collect.transport import HostPoolTransport
 from govmedia.settings import Settings
 from govmedia.store.archive import Archive, read_record
@@ -94,6 +94,7 @@ class Downloader:
         retry_backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         cache_bytes: int = 256_000_000,
+        gates: Callable[[str], HostGate] | None = None,
     ) -> None:
         self._archive = archive
         self._ua = user_agent
@@ -116,7 +117,10 @@ class Downloader:
         self._per_host = settings.per_host_concurrency
         self._global = asyncio.Semaphore(settings.http_concurrency)
         self._client: httpx.AsyncClient | None = None
-        self._hosts: dict[str, Gate] = {}
+        self._hosts: dict[str, HostGate] = {}
+        # The per-host limit: a Gate of this downloader's own, or (distributed runs) one shared
+        # by every worker, from `gates` (host -> gate; collect/redis_gate.py).
+        self._new_gate = gates or (lambda _host: Gate(self._per_host))
         self._cache: dict[_Key, asyncio.Future[FetchResult]] = {}
         # Bodies kept in memory, oldest first; past cache_bytes the oldest are slimmed to their
         # fetch facts and read back from the WARC archive on a later hit (_from_archive).
@@ -207,22 +211,6 @@ class Downloader:
         text, encoding = decode_body(record.body, slim.headers.get("content-type", ""))
         return replace(slim, body=record.body, text=text, encoding=encoding or slim.encoding)
 
-    async def fetch_many(
-        self,
-        urls: Iterable[str],
-        *,
-        progress: Callable[[FetchResult], None] | None = None,
-    ) -> list[FetchResult]:
-        """Return the results for urls, in the same order, fetched concurrently."""
-
-        async def one(url: str) -> FetchResult:
-            result = await self.fetch(url)
-            if progress is not None:
-                progress(result)
-            return result
-
-        return list(await asyncio.gather(*(one(u) for u in urls)))
-
     async def _fetch(self, url: str, method: str, ua: str) -> FetchResult:
         started, fetched_at = time.perf_counter(), datetime.now(CHINA_TZ)
         chain: list[str] = []
@@ -273,7 +261,7 @@ class Downloader:
         host = url.netloc.decode("ascii", "replace")
         gate = self._hosts.get(host)
         if gate is None:
-            gate = self._hosts[host] = Gate(self._per_host)
+            gate = self._hosts[host] = self._new_gate(host)
         attempt = 0
         while True:
             # Host first: a request queued for a busy host holds no global slot. A retry or a

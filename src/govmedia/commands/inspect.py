@@ -15,8 +15,12 @@ from govmedia.commands.common import console, engine, err_console, fail, setting
 from govmedia.indicators.engine import ProfileError, builtin_systems
 from govmedia.registry.files import AccountFileError, read_accounts_file
 from govmedia.report.table import render_table
-from govmedia.run.inspect import inspect_accounts
+from govmedia.run.distributed import DistributedError
+from govmedia.run.inspect import RunPlan, execute, plan_resume, plan_run
 from govmedia.store.accounts import list_accounts, upsert_accounts
+from govmedia.store.runs import RunNotResumable
+
+DEFAULT_SYSTEM = "gb-2019-19"
 
 
 def parse_as_of(text: str | None) -> datetime:
@@ -31,19 +35,46 @@ def parse_as_of(text: str | None) -> datetime:
 
 
 def run_with_progress(eng, cfg, rows, system: str, as_of: datetime) -> dict[str, Any]:
-    """Run inspect_accounts with a progress bar on stderr; return the result."""
+    """Run inspect_accounts (in this process) with a progress bar on stderr; return the result."""
+    try:
+        plan = plan_run(eng, rows, system, as_of)
+    except ProfileError as exc:
+        fail(str(exc))
+    return execute_with_progress(eng, cfg, plan, "local")
+
+
+def execute_with_progress(eng, cfg, plan: RunPlan, executor: str) -> dict[str, Any]:
+    """Execute a planned run with a progress bar on stderr; return the result."""
     columns = (TextColumn("[bold]检查中"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.description}"))
+    if plan.resumed:
+        err_console.print(f"续跑运行 {plan.run_id}：已完成 {len(plan.done)}/{len(plan.rows)} 个"
+                          "账号，只检查其余账号", highlight=False)
     with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("", total=len(rows))
+        task = bar.add_task("", total=len(plan.rows))
+
+        shown = {"tick": "", "note": ""}  # the last account done; the tasks' state (celery)
+
+        def show(advance: int = 0, **parts: str) -> None:
+            shown.update(parts)
+            text = " · ".join(p for p in (shown["tick"], shown["note"]) if p)
+            bar.update(task, advance=advance, description=text)
 
         def tick(name: str, verdict: str) -> None:
-            bar.update(task, advance=1, description=f"{name}：{verdict}")
+            show(1, tick=f"{name}：{verdict}")
+
+        def note(text: str) -> None:
+            show(note=text)
 
         try:
-            return inspect_accounts(eng, cfg, rows, system, as_of, progress=tick)
-        except ProfileError as exc:
-            fail(str(exc))
+            return execute(eng, cfg, plan, executor=executor, progress=tick, note=note)
+        except DistributedError as exc:
+            fail(str(exc), code=exc.code)
+        except KeyboardInterrupt:
+            if executor == "celery":
+                fail(f"已停止等待：运行 {plan.run_id} 的任务仍在 worker 上执行，可用 govmedia "
+                     f"inspect --resume {plan.run_id} --executor celery 取回结果", code=130)
+            raise
 
 
 def write_result(result: dict[str, Any], fmt: str, output: Path | None) -> None:
@@ -69,17 +100,38 @@ def inspect(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Inspection time (监测时间点), ISO 8601; default now. "
         "A time without zone is Beijing time."),
-    system: str = typer.Option("gb-2019-19", "--system", help="Indicator system id or YAML "
-                               f"file (built-in: {', '.join(builtin_systems())})."),
+    system: str | None = typer.Option(
+        None, "--system", help="Indicator system id or YAML file; default gb-2019-19 "
+        f"(built-in: {', '.join(builtin_systems())})."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write JSON here."),
+    executor: str = typer.Option(
+        "local", "--executor", help="local: collect in this process; celery: one task per "
+        "account on `govmedia worker` processes (needs PostgreSQL and Redis)."),
+    resume: int | None = typer.Option(
+        None, "--resume", metavar="RUN", help="Resume the interrupted run RUN: its accounts, "
+        "time and system; only accounts not yet saved are collected."),
 ) -> None:
     """Collect, check and score accounts against an indicator system."""
     if fmt not in ("table", "json"):
         fail(f"--format 只能是 table 或 json，而不是 {fmt!r}")
-    when = parse_as_of(as_of)
+    if executor not in ("local", "celery"):
+        fail(f"--executor 只能是 local 或 celery，而不是 {executor!r}")
+    if resume is not None and (accounts is not None or as_of):
+        fail("--resume 沿用原运行的账号和监测时间点，不能同时指定 --accounts 或 --as-of")
     cfg = settings()
+    if executor == "celery" and cfg.db.startswith("sqlite"):
+        fail("--executor celery 需要 PostgreSQL 数据库（db 设置，如 GOVMEDIA_DB=postgresql://"
+             "user@host/db）：SQLite 不能被多个 worker 共享")
     eng = engine(cfg)
+    if resume is not None:
+        try:
+            plan = plan_resume(eng, resume, system)
+        except (RunNotResumable, ProfileError) as exc:
+            fail(str(exc))
+        write_result(execute_with_progress(eng, cfg, plan, executor), fmt, output)
+        return
+    when = parse_as_of(as_of)
     if accounts is not None:
         try:
             rows = read_accounts_file(accounts)
@@ -92,5 +144,8 @@ def inspect(
         selected = list_accounts(eng)
     if not selected:
         fail("没有可检查的账号：请先用 govmedia accounts import FILE 导入，或用 --accounts 指定")
-    result = run_with_progress(eng, cfg, selected, system, when)
-    write_result(result, fmt, output)
+    try:
+        plan = plan_run(eng, selected, system or DEFAULT_SYSTEM, when)
+    except ProfileError as exc:
+        fail(str(exc))
+    write_result(execute_with_progress(eng, cfg, plan, executor), fmt, output)

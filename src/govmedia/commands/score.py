@@ -22,9 +22,10 @@ def score(
     """Score a stored run against an indicator system from its stored results (no collection)."""
     if fmt not in ("table", "json"):
         fail(f"--format 只能是 table 或 json，而不是 {fmt!r}")
-    eng = engine(settings())
+    cfg = settings()
+    eng = engine(cfg)
     try:
-        result = score_run(eng, run, system)
+        result = score_run(eng, run, system, review_required=cfg.review_required)
     except RunNotFound:
         fail(f"数据库中没有编号为 {run} 的检查运行（请先运行 govmedia inspect）")
     except ProfileError as exc:

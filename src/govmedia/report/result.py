@@ -24,18 +24,39 @@ from govmedia.store.models import AccountRow
 
 def _freshness_facts(art: AccountArtifacts | None, as_of: datetime) -> dict[str, Any]:
     if art is None:
-        return {"last_published": None, "sources": []}
+        return {"last_published": None, "last_published_kind": None, "sources": []}
     tl = timeline(art, as_of)
     last = tl.latest.published_at.isoformat() if tl.latest else None
-    return {"last_published": last, "sources": list(tl.consulted)}
+    # kind "day": the source knows the date only (datacube), the time of day is not real
+    return {"last_published": last, "last_published_kind": tl.latest.time_kind if tl.latest
+            else None, "sources": list(tl.consulted)}
 
 
-def stored_check_results(results: Sequence[dict[str, Any]],
-                         findings: Sequence[dict[str, Any]]) -> list[CheckResult]:
-    """Return CheckResults rebuilt from stored rows; findings a reviewer dismissed are dropped."""
+def veto_candidate(finding: dict[str, Any]) -> bool:
+    """Return True for a machine veto finding marked provisional that no person reviewed yet."""
+    return (finding.get("severity") == "veto" and finding.get("review", "machine") == "machine"
+            and bool((finding.get("evidence") or {}).get("provisional")))
+
+
+def provisional(system: IndicatorSystem, findings: Sequence[dict[str, Any]]) -> bool:
+    """Return True when the account's veto rests only on unreviewed candidates (待复核).
+
+    With review_required a candidate does not count yet, and the verdict is 待复核 as well:
+    confirming it would change the verdict.
+    """
+    veto_checks = {c for v in system.vetoes for c in v.checks}
+    live = [f for f in findings if f["check"] in veto_checks and f.get("severity") == "veto"
+            and f.get("review") != "dismissed"]
+    return bool(live) and all(veto_candidate(f) for f in live)
+
+
+def stored_check_results(results: Sequence[dict[str, Any]], findings: Sequence[dict[str, Any]],
+                         *, review_required: bool = False) -> list[CheckResult]:
+    """Return CheckResults rebuilt from stored rows; findings a reviewer dismissed are dropped,
+    and with review_required so are veto candidates not yet confirmed."""
     by_check: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.get("review") != "dismissed":
+        if f.get("review") != "dismissed" and not (review_required and veto_candidate(f)):
             by_check.setdefault(f["check"], []).append(Finding.from_dict(f))
     out = []
     for r in results:
@@ -48,17 +69,23 @@ def stored_check_results(results: Sequence[dict[str, Any]],
 
 
 def _explained(system: IndicatorSystem, data: dict[str, Any],
-               art: AccountArtifacts | None) -> dict[str, Any]:
+               art: AccountArtifacts | None, review_required: bool) -> dict[str, Any]:
     metrics = safe_metrics(art) if system.mode == "areas" else None
-    again = score_account(system, stored_check_results(data["results"], data["findings"]),
+    again = score_account(system, stored_check_results(data["results"], data["findings"],
+                                                       review_required=review_required),
                           metrics)
     return {"explanations": list(again.explanation), "areas": list(again.areas),
             "coverage": None if again.coverage is None else round(again.coverage, 4)}
 
 
 def build_result(system: IndicatorSystem, as_of: datetime, run_id: int,
-                 rows: Sequence[AccountRow], stored: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """Return the evaluation result of a run as a JSON-ready dict."""
+                 rows: Sequence[AccountRow], stored: dict[int, dict[str, Any]], *,
+                 review_required: bool = False) -> dict[str, Any]:
+    """Return the evaluation result of a run as a JSON-ready dict.
+
+    Each account says `provisional` (待复核): its verdict rests on a veto candidate that no
+    person has reviewed yet.
+    """
     accounts: list[dict[str, Any]] = []
     reach: list[dict[str, Any]] = []
     for row in rows:
@@ -70,6 +97,7 @@ def build_result(system: IndicatorSystem, as_of: datetime, run_id: int,
             "name": row.name, "owner": row.owner, "category": row.category,
             "province": row.province, "field": row.field, "platform": row.platform,
             "verdict": data["verdict"], "vetoed": data["vetoed"], "score": data["score"],
+            "provisional": provisional(system, data["findings"]),
             "reasons": data["reasons"],
             **_freshness_facts(art, as_of),
             "not_checked": [{"check": r["check"], "reason": r["reason"]}
@@ -78,7 +106,7 @@ def build_result(system: IndicatorSystem, as_of: datetime, run_id: int,
             "highlights": [f["message"] for f in data["findings"]
                            if f["check"].startswith("practice.") and f["severity"] == "info"
                            and f.get("review") != "dismissed"],
-            **_explained(system, data, art),
+            **_explained(system, data, art, review_required),
         }
         accounts.append(entry)
         if art is not None and (row_reach := reach_row(row.name, art.extra.get("reach"))):

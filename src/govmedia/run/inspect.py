@@ -1,17 +1,26 @@
 """The inspect job: collect → check → score for a set of accounts, saved account by account.
 
-Collection is asynchronous (settings.concurrency accounts at a time) through one Downloader per
-run, which archives every fetched page in the run's WARC file (<data_dir>/runs/<run id>/); the
-archive index is written to the database before each account's findings. Checking and scoring
-are pure and run as each account arrives; each account is saved in its own transaction, so an
-interrupted run loses at most the accounts in flight and the next run resumes it.
+A run is planned first (plan_run: a new run, or the unfinished identical run it resumes;
+plan_resume: an unfinished run named by its id), then executed by one of two executors, then
+finished (the run-wide result: rankings, summary).
+
+- local (default): collection is asynchronous in this process (settings.concurrency accounts
+  at a time) through one Downloader per run, which archives every fetched page in the run's
+  WARC file (<data_dir>/runs/<run id>/); the archive index is written to the database before
+  each account's findings. Checking and scoring are pure and run as each account arrives.
+- celery: one task per account on `govmedia worker` processes (run/distributed.py,
+  run/worker.py), which save each account the same way; this process shows the progress by
+  reading the database and then builds the result.
+
+Each account is saved in its own transaction, so an interrupted run loses at most the
+accounts in flight, and resuming it collects only the accounts not yet saved.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +34,13 @@ from govmedia.collect.http import Downloader
 from govmedia.collect.runner import AccountSource, collect_account
 from govmedia.collect.wechat_api import TokenCache
 from govmedia.findings import CheckResult
-from govmedia.indicators.engine import AccountScore, IndicatorSystem, load_system, score_account
+from govmedia.indicators.engine import (
+    AccountScore,
+    IndicatorSystem,
+    ProfileError,
+    load_system,
+    score_account,
+)
 from govmedia.indicators.metrics import safe_metrics
 from govmedia.report.result import build_result
 from govmedia.settings import Settings
@@ -36,6 +51,25 @@ from govmedia.store.models import AccountRow
 Progress = Callable[[str, str], None]  # (account name, verdict)
 USER_AGENT = "govmedia/0.1 (+government new-media inspection)"
 ACCOUNT_TIMEOUTS = 10  # one account's collection is bounded by this many http_timeouts
+RESUMED = "已完成（续跑）"  # the progress verdict of an account a resumed run already has
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A run ready to execute: its id, system, time, accounts and those already done."""
+
+    run_id: int
+    system: IndicatorSystem
+    system_ref: str  # how the system was named (built-in id or YAML path), for workers
+    as_of: datetime
+    rows: tuple[AccountRow, ...]
+    done: frozenset[int]
+    resumed: bool
+
+    @property
+    def todo(self) -> list[AccountRow]:
+        """Return the accounts still to collect."""
+        return [r for r in self.rows if r.id not in self.done]
 
 
 def account_source(row: AccountRow) -> AccountSource:
@@ -63,66 +97,144 @@ def _timed_out(account: AccountSource, as_of: datetime, seconds: float) -> Accou
                             sources=(SourceRead("collect", False, now, error=reason),))
 
 
+async def collect_one(downloader: Downloader, phone: PhoneBrowser, settings: Settings,
+                      row: AccountRow, as_of: datetime, tokens: TokenCache) -> AccountArtifacts:
+    """Return one account's artifacts, its linked pages also rendered as a phone shows them."""
+    src = account_source(row)
+    # One account makes a few API calls, a feed, a few article pages and its linked pages
+    # (fetched concurrently, each fetch bounded by the downloader); bound the whole so that
+    # nothing can hang.
+    account_limit = settings.http_timeout * ACCOUNT_TIMEOUTS
+    try:
+        art = await asyncio.wait_for(collect_account(downloader, settings, src, as_of, tokens),
+                                     account_limit)
+    except TimeoutError:
+        art = _timed_out(src, as_of, account_limit)
+    # The linked pages once more, as a phone in WeChat shows them (each page is bounded by the
+    # browser's own time limits).
+    if art.pages:
+        art = replace(art, mobile=await phone.measure_many(mobile_urls(art.pages)))
+    return art
+
+
+def save(engine: Engine, plan: RunPlan, table: dict[str, CheckSpec], row: AccountRow,
+         art: AccountArtifacts, **kwargs: Any) -> str | None:
+    """Check, score and save one account; return its verdict, None if it was saved before.
+
+    See runs.save_account: an account already saved for the run is not written again.
+    """
+    results, score = evaluate(art, plan.system, table)
+    fetched = max((s.fetched_at for s in art.sources), default=datetime.now(CHINA_TZ))
+    saved = runs.save_account(engine, plan.run_id, row.id, plan.system.id, to_jsonable(art),
+                              fetched, results, score.verdict, score.vetoed, score.score,
+                              list(score.reasons), **kwargs)
+    return score.verdict if saved else None
+
+
 async def _collect_all(rows: Sequence[AccountRow], settings: Settings, as_of: datetime,
                        archive: Archive, shots_dir: Path,
                        on_done: Callable[[AccountRow, AccountArtifacts], None]) -> None:
     limit = asyncio.Semaphore(settings.concurrency)
     tokens = TokenCache()
-    # One account makes a few API calls, a feed, a few article pages and its linked pages
-    # (fetched concurrently, each fetch bounded by the downloader); bound the whole so that
-    # nothing can hang.
-    account_limit = settings.http_timeout * ACCOUNT_TIMEOUTS
     async with (Downloader(settings, archive=archive, user_agent=USER_AGENT) as downloader,
                 PhoneBrowser(settings, shots_dir=shots_dir) as phone):
 
         async def one(row: AccountRow) -> None:
-            src = account_source(row)
             async with limit:
-                try:
-                    art = await asyncio.wait_for(
-                        collect_account(downloader, settings, src, as_of, tokens),
-                        account_limit)
-                except TimeoutError:
-                    art = _timed_out(src, as_of, account_limit)
-                # The linked pages once more, as a phone in WeChat shows them (each page is
-                # bounded by the browser's own time limits).
-                if art.pages:
-                    art = replace(art, mobile=await phone.measure_many(mobile_urls(art.pages)))
+                art = await collect_one(downloader, phone, settings, row, as_of, tokens)
             on_done(row, art)
 
         await asyncio.gather(*(one(r) for r in rows))
 
 
+def _for_workers(system_ref: str) -> str:
+    """Return a YAML system file as an absolute path (workers run in other folders)."""
+    path = Path(system_ref)
+    return str(path.resolve()) if path.suffix in (".yaml", ".yml") and path.is_file() \
+        else system_ref
+
+
+def plan_run(engine: Engine, rows: Sequence[AccountRow], system_ref: str,
+             as_of: datetime) -> RunPlan:
+    """Return the plan of a new run, or of the unfinished identical run it resumes.
+
+    Raises ProfileError for an unknown or invalid indicator system.
+    """
+    system = load_system(system_ref, frozenset(check_table()))
+    system_ref = _for_workers(system_ref)
+    run_id, done = runs.start_or_resume_run(engine, as_of, system.id, [r.id for r in rows],
+                                            datetime.now(CHINA_TZ))
+    return RunPlan(run_id, system, system_ref, as_of, tuple(rows), frozenset(done), bool(done))
+
+
+def plan_resume(engine: Engine, run_id: int, system_ref: str | None = None) -> RunPlan:
+    """Return the plan that resumes unfinished run run_id, with its time, system and accounts.
+
+    system_ref names the system again when the run used a YAML file (its id must match).
+    Raises runs.RunNotResumable for an unknown or complete run, ProfileError for a system
+    that cannot be loaded or is not the run's.
+    """
+    info, done = runs.resume_run(engine, run_id)
+    ref = system_ref or info.system
+    system = load_system(ref, frozenset(check_table()))
+    if system.id != info.system:
+        raise ProfileError(f"运行 {run_id} 使用的指标体系是 {info.system}，而不是 {system.id}")
+    rows = runs.run_accounts(engine, info.account_ids)
+    return RunPlan(info.id, system, _for_workers(ref), runs.run_as_of(engine, info), tuple(rows),
+                   frozenset(done), True)
+
+
+def run_local(engine: Engine, settings: Settings, plan: RunPlan, *,
+              progress: Progress | None = None) -> None:
+    """Collect, check and save every account of the plan not yet done, in this process."""
+    table = check_table()
+    archive = Archive.for_run(settings.data_dir, plan.run_id)
+
+    def on_done(row: AccountRow, art: AccountArtifacts) -> None:
+        index_records(engine, plan.run_id, archive.drain())  # before the findings citing them
+        verdict = save(engine, plan, table, row, art)
+        if progress is not None:
+            progress(row.name, verdict or RESUMED)
+
+    try:
+        if plan.todo:
+            asyncio.run(_collect_all(plan.todo, settings, plan.as_of, archive,
+                                     run_shots_dir(settings.data_dir, plan.run_id), on_done))
+        index_records(engine, plan.run_id, archive.drain())
+    finally:
+        archive.close()
+
+
+def finish(engine: Engine, plan: RunPlan) -> dict[str, Any]:
+    """Mark the run complete and return its evaluation result (rankings over all accounts)."""
+    runs.finish_run(engine, plan.run_id, datetime.now(CHINA_TZ))
+    return build_result(plan.system, plan.as_of, plan.run_id, plan.rows,
+                        runs.run_rows(engine, plan.run_id, plan.system.id))
+
+
+def execute(engine: Engine, settings: Settings, plan: RunPlan, *, executor: str = "local",
+            progress: Progress | None = None,
+            note: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the plan with the executor (local or celery) and return the evaluation result.
+
+    Raises run.distributed.DistributedError for a celery run that cannot start or finish.
+    """
+    if progress is not None:
+        for row in plan.rows:
+            if row.id in plan.done:
+                progress(row.name, RESUMED)
+    if executor == "celery":
+        from govmedia.run.distributed import run_distributed  # Celery loads only when used
+
+        run_distributed(engine, settings, plan, progress=progress, note=note)
+    else:
+        run_local(engine, settings, plan, progress=progress)
+    return finish(engine, plan)
+
+
 def inspect_accounts(engine: Engine, settings: Settings, rows: Sequence[AccountRow],
                      system_id: str, as_of: datetime, *,
                      progress: Progress | None = None) -> dict[str, Any]:
-    """Run collect → check → score over rows and return the evaluation result (JSON-ready)."""
-    table = check_table()
-    system = load_system(system_id, frozenset(table))
-    run_id, done = runs.start_or_resume_run(engine, as_of, system.id, [r.id for r in rows],
-                                            datetime.now(CHINA_TZ))
-
-    archive = Archive.for_run(settings.data_dir, run_id)
-
-    def save(row: AccountRow, art: AccountArtifacts) -> None:
-        index_records(engine, run_id, archive.drain())  # before the findings that cite them
-        results, score = evaluate(art, system, table)
-        fetched = max((s.fetched_at for s in art.sources), default=datetime.now(CHINA_TZ))
-        runs.save_account(engine, run_id, row.id, system.id, to_jsonable(art), fetched, results,
-                          score.verdict, score.vetoed, score.score, list(score.reasons))
-        if progress is not None:
-            progress(row.name, score.verdict)
-
-    for row in rows:
-        if row.id in done and progress is not None:
-            progress(row.name, "已完成（续跑）")
-    todo = [r for r in rows if r.id not in done]
-    try:
-        if todo:
-            asyncio.run(_collect_all(todo, settings, as_of, archive,
-                                     run_shots_dir(settings.data_dir, run_id), save))
-        index_records(engine, run_id, archive.drain())
-    finally:
-        archive.close()
-    runs.finish_run(engine, run_id, datetime.now(CHINA_TZ))
-    return build_result(system, as_of, run_id, rows, runs.run_rows(engine, run_id, system.id))
+    """Run collect → check → score over rows in this process; return the result (JSON-ready)."""
+    return execute(engine, settings, plan_run(engine, rows, system_id, as_of),
+                   progress=progress)

@@ -20,13 +20,17 @@ from sqlalchemy.orm import Session
 from govmedia.artifacts import CHINA_TZ, AccountArtifacts, from_jsonable
 from govmedia.checks.registry import CheckContext, check_table, run_check
 from govmedia.findings import CheckResult
-from govmedia.indicators.engine import IndicatorSystem, load_system, score_account
+from govmedia.indicators.engine import (
+    AccountScore,
+    IndicatorSystem,
+    load_system,
+    score_account,
+)
 from govmedia.indicators.metrics import safe_metrics
 from govmedia.report.result import build_result, stored_check_results
 from govmedia.store import runs
 from govmedia.store.models import (
     AccountRow,
-    ArtifactRow,
     CheckResultRow,
     FindingRow,
     RunRow,
@@ -38,26 +42,6 @@ Progress = Callable[[str, str], None]  # (account name, verdict)
 
 class RunNotFound(LookupError):
     """No run with this id is stored (a user error)."""
-
-
-def _stored(s: Session, run_id: int) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    for a in s.scalars(select(ArtifactRow).where(ArtifactRow.run_id == run_id,
-                                                 ArtifactRow.kind == "account")):
-        out[a.account_id] = {"artifacts": a.payload, "results": [], "findings": []}
-    for cr in s.scalars(select(CheckResultRow).where(CheckResultRow.run_id == run_id)
-                        .order_by(CheckResultRow.id)):
-        if cr.account_id in out:
-            out[cr.account_id]["results"].append(
-                {"check": cr.check, "status": cr.status, "reason": cr.reason})
-    for f in s.scalars(select(FindingRow).where(FindingRow.run_id == run_id)
-                       .order_by(FindingRow.id)):
-        if f.account_id in out:
-            out[f.account_id]["findings"].append({
-                "check": f.check, "severity": f.severity, "target": f.target,
-                "message": f.message, "evidence": f.evidence, "suggestion": f.suggestion,
-                "review": f.review})
-    return out
 
 
 def _missing_results(system: IndicatorSystem, art: AccountArtifacts,
@@ -94,10 +78,26 @@ def _as_of(stored_as_of: datetime, stored: dict[int, dict[str, Any]]) -> datetim
     return stored_as_of.astimezone(CHINA_TZ)
 
 
+def rescore_account(engine: Engine, run_id: int, account_id: int, system: IndicatorSystem,
+                    data: dict[str, Any], *, review_required: bool = False) -> AccountScore:
+    """Return the new score of one stored account (data: as runs.stored_accounts gives it),
+    after storing it with any check results the system needed and the run lacked."""
+    art = from_jsonable(AccountArtifacts, data["artifacts"])
+    results = stored_check_results(data["results"], data["findings"],
+                                   review_required=review_required)
+    added = _missing_results(system, art, {r.check for r in results})
+    sc = score_account(system, results + added,
+                       safe_metrics(art) if system.mode == "areas" else None)
+    _save(engine, run_id, account_id, system.id, added, sc.verdict, sc.vetoed, sc.score,
+          list(sc.reasons))
+    return sc
+
+
 def score_run(engine: Engine, run_id: int, system_ref: str, *,
-              progress: Progress | None = None) -> dict[str, Any]:
+              progress: Progress | None = None, review_required: bool = False) -> dict[str, Any]:
     """Score stored run run_id against system_ref (id or YAML path); return the result.
 
+    review_required: veto candidates count only once a reviewer confirmed them.
     Raises RunNotFound for an unknown run and ProfileError for an unknown or invalid system.
     """
     system = load_system(system_ref, frozenset(check_table()))
@@ -108,21 +108,17 @@ def score_run(engine: Engine, run_id: int, system_ref: str, *,
         as_of = runs.from_db_time(run.as_of)
         rows = list(s.scalars(select(AccountRow).where(AccountRow.id.in_(run.account_ids))
                               .order_by(AccountRow.id)))
-        stored = _stored(s, run_id)
+        stored = runs.stored_accounts(s, run_id)
     for row in rows:
         data = stored.get(row.id)
         if data is None:  # not collected yet (an unfinished run): nothing to score
             continue
-        art = from_jsonable(AccountArtifacts, data["artifacts"])
-        results = stored_check_results(data["results"], data["findings"])
-        added = _missing_results(system, art, {r.check for r in results})
-        sc = score_account(system, results + added,
-                           safe_metrics(art) if system.mode == "areas" else None)
-        _save(engine, run_id, row.id, system.id, added, sc.verdict, sc.vetoed, sc.score,
-              list(sc.reasons))
+        sc = rescore_account(engine, run_id, row.id, system, data,
+                             review_required=review_required)
         if progress is not None:
             progress(row.name, sc.verdict)
     result = build_result(system, _as_of(as_of, stored), run_id, rows,
-                          runs.run_rows(engine, run_id, system.id))
+                          runs.run_rows(engine, run_id, system.id),
+                          review_required=review_required)
     result["run_status"] = run.status
     return result
