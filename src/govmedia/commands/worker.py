@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 
 import typer
-from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from govmedia.commands.common import engine, err_console, fail, settings
-from govmedia.settings import Settings
-
-
-def _open_db(cfg: Settings) -> None:
-    """Open (and upgrade) the database now, so that a bad db setting is one clear error."""
-    for attempt in range(5):
-        try:
-            engine(cfg)
-            return
-        except (IntegrityError, ProgrammingError):
-            # Workers started together on a new database race to create the schema: the
-            # losers find the tables made by the winner when they try again.
-            if attempt == 4:
-                raise
-            time.sleep(1 + attempt)
 
 
 def worker(
@@ -40,7 +23,7 @@ def worker(
              "user@host/db）：SQLite 不能被多个 worker 共享")
     if loglevel.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         fail(f"--loglevel 只能是 DEBUG、INFO、WARNING 或 ERROR，而不是 {loglevel!r}")
-    _open_db(cfg)
+    engine(cfg)  # open and upgrade now: a bad db setting is one clear error
     from kombu.exceptions import OperationalError
 
     from govmedia.run.celery_app import QUEUE, make_app

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 
+MIGRATION_LOCK = 0x676F766D65646961  # "govmedia": the advisory lock held while upgrading
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be opened or upgraded (a user error: bad URL, server down)."""
 
@@ -47,6 +50,10 @@ def open_db(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.begin() as conn:
+            if parsed.get_backend_name() == "postgresql":
+                # Workers and `inspect` may open a fresh database at the same moment: one
+                # upgrades, the others wait here (until commit) and then find it at head.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg = _alembic_config()
             cfg.attributes["connection"] = conn
             from alembic import command
