@@ -163,3 +163,37 @@ def test_bad_arguments_get_one_clear_line(demo_world, tmp_path, args, message):
 def test_empty_database_says_what_to_do(tmp_path):
     result = CliRunner().invoke(app, ["inspect"], env={"GOVMEDIA_DB": f"sqlite:///{tmp_path}/e.db"})
     assert result.exit_code == 2 and "accounts import" in result.output
+
+
+def test_bad_system_is_said_before_anything_else(tmp_path):
+    # An empty database and a bad system: the system is the first problem to fix.
+    result = CliRunner().invoke(app, ["inspect", "--system", "gb-2099"],
+                                env={"GOVMEDIA_DB": f"sqlite:///{tmp_path}/e.db"})
+    assert result.exit_code == 2 and "unknown indicator system" in result.output
+    assert "accounts import" not in result.output
+
+
+def test_review_required_keeps_candidates_from_counting(demo_world, tmp_path):
+    # The wording account's veto is a serious-error candidate: with review_required the run
+    # stores it but the account is 待复核, not 不合格, until a reviewer confirms it.
+    csv_path = write_accounts_csv(demo_world, tmp_path / "all.csv")
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join([lines[0], *[ln for ln in lines[1:] if "青禾卫健" in ln]]) + "\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.json"
+    env = {"GOVMEDIA_DB": f"sqlite:///{tmp_path}/r.db", "GOVMEDIA_REVIEW_REQUIRED": "1",
+           "GOVMEDIA_WECHAT_API_BASE": demo_world.base_url,
+           "GOVMEDIA_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(app, ["inspect", "--accounts", str(one), "--as-of",
+                                      AS_OF.isoformat(), "--format", "json", "-o", str(out)],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    (acc,) = json.loads(out.read_text(encoding="utf-8"))["accounts"]
+    assert acc["name"] == "青禾卫健"
+    assert "wording.serious_error" in {f["check"] for f in acc["findings"]}
+    assert acc["provisional"] is True and acc["vetoed"] is False
+    assert acc["verdict"] != "不合格"
+    engine = open_db(env["GOVMEDIA_DB"])
+    with Session(engine) as s:
+        assert s.scalars(select(ScoreRow.vetoed)).all() == [False]

@@ -11,8 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govmedia.artifacts import CHINA_TZ
+from govmedia.checks.registry import check_table
 from govmedia.commands.common import console, engine, err_console, fail, settings
-from govmedia.indicators.engine import ProfileError, builtin_systems
+from govmedia.indicators.engine import ProfileError, builtin_systems, load_system
 from govmedia.registry.files import AccountFileError, read_accounts_file
 from govmedia.report.table import render_table
 from govmedia.run.distributed import DistributedError
@@ -123,6 +124,11 @@ def inspect(
     if executor == "celery" and cfg.db.startswith("sqlite"):
         fail("--executor celery 需要 PostgreSQL 数据库（db 设置，如 GOVMEDIA_DB=postgresql://"
              "user@host/db）：SQLite 不能被多个 worker 共享")
+    if resume is None:  # a bad system is the first thing said, before any import
+        try:
+            load_system(system or DEFAULT_SYSTEM, frozenset(check_table()))
+        except ProfileError as exc:
+            fail(str(exc))
     eng = engine(cfg)
     if resume is not None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +66,20 @@ def stored_check_results(results: Sequence[dict[str, Any]], findings: Sequence[d
         if status == "fail" and not found:
             status = "ok"  # every finding was dismissed in review
         out.append(CheckResult(r["check"], status, found, r.get("reason") or ""))
+    return out
+
+
+def counted_results(results: Sequence[CheckResult], *,
+                    review_required: bool = False) -> list[CheckResult]:
+    """Return the check results a score counts: all of them, or with review_required all but
+    the veto candidates (not yet confirmed by a person), as stored_check_results does."""
+    if not review_required:
+        return list(results)
+    out = []
+    for r in results:
+        kept = tuple(f for f in r.findings if not veto_candidate(f.to_dict()))
+        status = "ok" if r.status == "fail" and r.findings and not kept else r.status
+        out.append(replace(r, status=status, findings=kept))
     return out
 
 

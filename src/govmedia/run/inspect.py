@@ -42,7 +42,7 @@ from govmedia.indicators.engine import (
     score_account,
 )
 from govmedia.indicators.metrics import safe_metrics
-from govmedia.report.result import build_result
+from govmedia.report.result import build_result, counted_results
 from govmedia.settings import Settings
 from govmedia.store import runs
 from govmedia.store.archive import Archive, index_records
@@ -80,14 +80,19 @@ def account_source(row: AccountRow) -> AccountSource:
 
 
 def evaluate(artifacts: AccountArtifacts, system: IndicatorSystem,
-             table: dict[str, CheckSpec]) -> tuple[list[CheckResult], AccountScore]:
-    """Return the check results and the score of one account (pure: no I/O, no clock)."""
+             table: dict[str, CheckSpec], *,
+             review_required: bool = False) -> tuple[list[CheckResult], AccountScore]:
+    """Return the check results and the score of one account (pure: no I/O, no clock).
+
+    review_required: veto candidates are stored but not counted until a person confirms them.
+    """
     results = []
     for check_id in system.check_ids:
         ctx = CheckContext(as_of=artifacts.as_of, params=system.params.get(check_id, {}))
         results.append(run_check(table[check_id], artifacts, ctx))
     metrics = safe_metrics(artifacts) if system.mode == "areas" else None
-    return results, score_account(system, results, metrics)
+    counted = counted_results(results, review_required=review_required)
+    return results, score_account(system, counted, metrics)
 
 
 def _timed_out(account: AccountSource, as_of: datetime, seconds: float) -> AccountArtifacts:
@@ -118,12 +123,12 @@ async def collect_one(downloader: Downloader, phone: PhoneBrowser, settings: Set
 
 
 def save(engine: Engine, plan: RunPlan, table: dict[str, CheckSpec], row: AccountRow,
-         art: AccountArtifacts, **kwargs: Any) -> str | None:
+         art: AccountArtifacts, *, review_required: bool = False, **kwargs: Any) -> str | None:
     """Check, score and save one account; return its verdict, None if it was saved before.
 
     See runs.save_account: an account already saved for the run is not written again.
     """
-    results, score = evaluate(art, plan.system, table)
+    results, score = evaluate(art, plan.system, table, review_required=review_required)
     fetched = max((s.fetched_at for s in art.sources), default=datetime.now(CHINA_TZ))
     saved = runs.save_account(engine, plan.run_id, row.id, plan.system.id, to_jsonable(art),
                               fetched, results, score.verdict, score.vetoed, score.score,
@@ -192,7 +197,8 @@ def run_local(engine: Engine, settings: Settings, plan: RunPlan, *,
 
     def on_done(row: AccountRow, art: AccountArtifacts) -> None:
         index_records(engine, plan.run_id, archive.drain())  # before the findings citing them
-        verdict = save(engine, plan, table, row, art)
+        verdict = save(engine, plan, table, row, art,
+                       review_required=settings.review_required)
         if progress is not None:
             progress(row.name, verdict or RESUMED)
 
@@ -205,11 +211,12 @@ def run_local(engine: Engine, settings: Settings, plan: RunPlan, *,
         archive.close()
 
 
-def finish(engine: Engine, plan: RunPlan) -> dict[str, Any]:
+def finish(engine: Engine, plan: RunPlan, *, review_required: bool = False) -> dict[str, Any]:
     """Mark the run complete and return its evaluation result (rankings over all accounts)."""
     runs.finish_run(engine, plan.run_id, datetime.now(CHINA_TZ))
     return build_result(plan.system, plan.as_of, plan.run_id, plan.rows,
-                        runs.run_rows(engine, plan.run_id, plan.system.id))
+                        runs.run_rows(engine, plan.run_id, plan.system.id),
+                        review_required=review_required)
 
 
 def execute(engine: Engine, settings: Settings, plan: RunPlan, *, executor: str = "local",
@@ -229,7 +236,7 @@ def execute(engine: Engine, settings: Settings, plan: RunPlan, *, executor: str 
         run_distributed(engine, settings, plan, progress=progress, note=note)
     else:
         run_local(engine, settings, plan, progress=progress)
-    return finish(engine, plan)
+    return finish(engine, plan, review_required=settings.review_required)
 
 
 def inspect_accounts(engine: Engine, settings: Settings, rows: Sequence[AccountRow],

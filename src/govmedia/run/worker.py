@@ -138,7 +138,8 @@ class WorkerRuntime:
         if self.gates.errors != errors:
             path.unlink(missing_ok=True)
             raise GateUnavailable("采集期间 Redis 不可用（每个网站的并发上限无法保持），结果未保存")
-        verdict = save(self.engine, plan, self._table, rows[0], art, evidence=archive.drain())
+        verdict = save(self.engine, plan, self._table, rows[0], art, evidence=archive.drain(),
+                       review_required=self.settings.review_required)
         if verdict is None:  # another attempt saved first: its file is the evidence
             path.unlink(missing_ok=True)
             return "already"

@@ -1,8 +1,8 @@
 """Inspections started from the workbench: one at a time, in a background thread, with progress.
 
 The thread calls the same job as `govmedia inspect` (run/inspect.py inspect_accounts), which
-saves account by account; with review_required the run is then re-scored so that veto
-candidates count only once confirmed. The progress lives in memory (per app); the runs
+saves account by account (with review_required, veto candidates count only once a person
+confirmed them). The progress lives in memory (per app); the runs
 themselves, and so the history, are in the database.
 """
 
@@ -21,7 +21,6 @@ from sqlalchemy import Engine
 from govmedia.artifacts import CHINA_TZ
 from govmedia.indicators.engine import ProfileError
 from govmedia.run.inspect import inspect_accounts
-from govmedia.run.score import score_run
 from govmedia.settings import Settings
 from govmedia.store.models import AccountRow
 
@@ -95,8 +94,6 @@ class JobRunner:
             result = inspect_accounts(self.engine, self.settings, rows, job.system, job.as_of,
                                       progress=tick)
             job.run_id = result["run_id"]
-            if self.settings.review_required:
-                score_run(self.engine, job.run_id, job.system, review_required=True)
             status, error = "complete", ""
         except ProfileError as exc:
             status, error = "failed", str(exc)
