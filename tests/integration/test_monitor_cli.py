@@ -17,6 +17,7 @@ from govmedia.cli import app
 from govmedia.sandbox import registry_rows, run_world
 from govmedia.store.accounts import upsert_accounts
 from govmedia.store.db import open_db
+from govmedia.store.locks import exclusive
 from tests.integration.monitor_helpers import (
     NO_BROWSER,
     SILENT_11,
@@ -106,6 +107,16 @@ def test_bad_input_is_one_line_and_exit_2(setup, extra_env, args, message):
     assert out.exit_code == 2, out.output
     assert message in out.output and "Traceback" not in out.output
     assert rx.posts == []
+
+
+def test_a_second_monitor_on_the_same_database_is_refused(setup):
+    _, rx, env = setup
+    with exclusive(open_db(env["GOVMEDIA_DB"]), "monitor"):  # as a running monitor holds it
+        out = monitor(env, "--once", "daily")
+    assert out.exit_code == 2, out.output
+    assert "另一个 govmedia monitor 正在使用这个数据库" in out.output
+    assert rx.posts == []
+    assert monitor(env, "--once", "daily").exit_code == 0  # free again
 
 
 def test_no_accounts_is_a_clear_error(tmp_path):

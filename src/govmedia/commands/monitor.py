@@ -29,6 +29,7 @@ from govmedia.monitor.cycle import CycleReport, NoAccounts, run_cycle
 from govmedia.monitor.messages import change_title, kind_title
 from govmedia.monitor.schedule import Schedule, ScheduleError, parse_schedule, run_schedule
 from govmedia.monitor.warnings import rules
+from govmedia.store.locks import LockHeld, exclusive
 
 MAX_LISTED = 20  # alerts listed on the console per cycle
 WAIT_SLICE_S = 300.0  # re-read the clock at least this often (clock changes, suspend)
@@ -165,11 +166,17 @@ def monitor(
     if not channels:
         err_console.print("[yellow]未配置预警渠道（alert_webhooks、alert_email_to）："
                           "预警只显示在这里[/]")
-    if once is not None:
-        try:
-            report = _one_cycle(eng, cfg, once, when, system, channels)
-        except KeyboardInterrupt:
-            err_console.print("已中止：本轮未完成（已保存的账号下次续跑，未发送的预警下次补发）")
-            raise typer.Exit(130) from None
-        raise typer.Exit(1 if report.failed else 0)
-    _serve(eng, cfg, schedules, system, channels)
+    try:
+        with exclusive(eng, "monitor"):
+            if once is None:
+                _serve(eng, cfg, schedules, system, channels)
+                return
+            try:
+                report = _one_cycle(eng, cfg, once, when, system, channels)
+            except KeyboardInterrupt:
+                err_console.print("已中止：本轮未完成（已保存的账号下次续跑，未发送的预警下次补发）")
+                raise typer.Exit(130) from None
+    except LockHeld:
+        fail("另一个 govmedia monitor 正在使用这个数据库（同时运行会重复发送预警）：请等它结束，"
+             "或先停止它")
+    raise typer.Exit(1 if report.failed else 0)

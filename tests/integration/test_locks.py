@@ -1,0 +1,38 @@
+"""store/locks.py: one holder at a time per database and name, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from govmedia.store.db import open_db
+from govmedia.store.locks import LockHeld, exclusive
+
+
+def _held_once(url: str) -> None:
+    first, second = open_db(url), open_db(url)  # two engines: two processes' connections
+    with exclusive(first, "monitor"):
+        with pytest.raises(LockHeld):
+            with exclusive(second, "monitor"):
+                pass
+        with exclusive(second, "other-name"):  # another name is another lock
+            pass
+    with exclusive(second, "monitor"):  # released when the block ends
+        pass
+    first.dispose()
+    second.dispose()
+
+
+def test_sqlite_lock(tmp_path):
+    _held_once(f"sqlite:///{tmp_path}/l.db")
+
+
+def test_postgresql_lock(pg_url):
+    _held_once(pg_url)
+
+
+def test_released_when_the_block_raises(tmp_path):
+    engine = open_db(f"sqlite:///{tmp_path}/l.db")
+    with pytest.raises(RuntimeError, match="inside"), exclusive(engine, "monitor"):
+        raise RuntimeError("inside")
+    with exclusive(engine, "monitor"):
+        pass
