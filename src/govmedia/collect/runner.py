@@ -35,7 +35,7 @@ class AccountSource:
     website: str = ""
 
 
-def _newest(sources: list[SourceRead], limit: int) -> list[Article]:
+def newest_articles(sources: list[SourceRead], limit: int) -> list[Article]:
     seen: dict[str, Article] = {}
     for src in sources:
         for art in src.articles if src.ok else ():
@@ -67,7 +67,7 @@ async def collect_account(downloader: Downloader, settings: Settings, account: A
         menu_error = "未登记接口凭证（AppID/AppSecret），无法读取自定义菜单"
     if account.feed_url:
         sources.append(await gather_feed(downloader, account.feed_url))
-    newest = _newest(sources, ARTICLE_PAGES)
+    newest = newest_articles(sources, ARTICLE_PAGES)
     if newest:
         sources.append(await gather_article_pages(downloader, [a.url for a in newest]))
     targets = link_targets(menu, _linking_articles(sources, newest))

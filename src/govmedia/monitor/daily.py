@@ -22,7 +22,7 @@ from govmedia.checks.freshness import timeline
 from govmedia.checks.registry import CheckContext, check_table, run_check
 from govmedia.collect.feeds import gather_feed
 from govmedia.collect.http import Downloader
-from govmedia.collect.runner import ARTICLE_PAGES, AccountSource, _newest
+from govmedia.collect.runner import ARTICLE_PAGES, AccountSource, newest_articles
 from govmedia.collect.wechat_api import (
     DATACUBE_PATH,
     FREEPUBLISH_PATH,
@@ -88,7 +88,7 @@ async def publish_times(downloader: Downloader, settings: Settings, account: Acc
     if account.feed_url:
         others.append(await gather_feed(downloader, account.feed_url))
     # The same newest articles the full inspection reads, so both see the same send times.
-    if newest := _newest([s for s in (published, *others) if s is not None], ARTICLE_PAGES):
+    if newest := newest_articles([s for s in (published, *others) if s is not None], ARTICLE_PAGES):
         others.append(await gather_article_pages(downloader, [a.url for a in newest]))
 
     def artifacts() -> AccountArtifacts:

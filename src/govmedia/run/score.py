@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from govmedia.artifacts import CHINA_TZ, AccountArtifacts, from_jsonable
@@ -29,13 +29,7 @@ from govmedia.indicators.engine import (
 from govmedia.indicators.metrics import safe_metrics
 from govmedia.report.result import build_result, stored_check_results
 from govmedia.store import runs
-from govmedia.store.models import (
-    AccountRow,
-    CheckResultRow,
-    FindingRow,
-    RunRow,
-    ScoreRow,
-)
+from govmedia.store.models import AccountRow, RunRow
 
 Progress = Callable[[str, str], None]  # (account name, verdict)
 
@@ -50,24 +44,6 @@ def _missing_results(system: IndicatorSystem, art: AccountArtifacts,
     return [run_check(table[c], art, CheckContext(as_of=art.as_of,
                                                   params=system.params.get(c, {})))
             for c in system.check_ids if c not in have]
-
-
-def _save(engine: Engine, run_id: int, account_id: int, system_id: str,
-          added: list[CheckResult], verdict: str, vetoed: bool, score: float | None,
-          reasons: list[str]) -> None:
-    with Session(engine) as s, s.begin():
-        for res in added:
-            s.add(CheckResultRow(run_id=run_id, account_id=account_id, check=res.check,
-                                 status=res.status, reason=res.reason))
-            for f in res.findings:
-                s.add(FindingRow(run_id=run_id, account_id=account_id, check=f.check,
-                                 severity=f.severity, target=f.target, message=f.message,
-                                 evidence=f.evidence, suggestion=f.suggestion))
-        s.execute(delete(ScoreRow).where(ScoreRow.run_id == run_id,
-                                         ScoreRow.account_id == account_id,
-                                         ScoreRow.system == system_id))
-        s.add(ScoreRow(run_id=run_id, account_id=account_id, system=system_id, verdict=verdict,
-                       vetoed=vetoed, score=score, reasons=reasons))
 
 
 def _as_of(stored_as_of: datetime, stored: dict[int, dict[str, Any]]) -> datetime:
@@ -88,8 +64,8 @@ def rescore_account(engine: Engine, run_id: int, account_id: int, system: Indica
     added = _missing_results(system, art, {r.check for r in results})
     sc = score_account(system, results + added,
                        safe_metrics(art) if system.mode == "areas" else None)
-    _save(engine, run_id, account_id, system.id, added, sc.verdict, sc.vetoed, sc.score,
-          list(sc.reasons))
+    runs.save_rescore(engine, run_id, account_id, system.id, added, sc.verdict, sc.vetoed,
+                      sc.score, list(sc.reasons))
     return sc
 
 

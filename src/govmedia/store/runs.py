@@ -166,13 +166,7 @@ def save_account(engine: Engine, run_id: int, account_id: int, system: str,
             s.add(ArtifactRow(run_id=run_id, account_id=account_id, kind="account",
                               source="collect", fetched_at=to_db_time(fetched_at),
                               payload=artifacts))
-            for res in results:
-                s.add(CheckResultRow(run_id=run_id, account_id=account_id, check=res.check,
-                                     status=res.status, reason=res.reason))
-                for f in res.findings:
-                    s.add(FindingRow(run_id=run_id, account_id=account_id, check=f.check,
-                                     severity=f.severity, target=f.target, message=f.message,
-                                     evidence=f.evidence, suggestion=f.suggestion))
+            _add_results(s, run_id, account_id, results)
             s.add(ScoreRow(run_id=run_id, account_id=account_id, system=system,
                            verdict=verdict, vetoed=vetoed, score=score, reasons=reasons))
             if evidence:
@@ -185,6 +179,31 @@ def save_account(engine: Engine, run_id: int, account_id: int, system: str,
                 return False
         raise
     return True
+
+
+def _add_results(s: Session, run_id: int, account_id: int,
+                 results: Sequence[CheckResult]) -> None:
+    for res in results:
+        s.add(CheckResultRow(run_id=run_id, account_id=account_id, check=res.check,
+                             status=res.status, reason=res.reason))
+        for f in res.findings:
+            s.add(FindingRow(run_id=run_id, account_id=account_id, check=f.check,
+                             severity=f.severity, target=f.target, message=f.message,
+                             evidence=f.evidence, suggestion=f.suggestion))
+
+
+def save_rescore(engine: Engine, run_id: int, account_id: int, system: str,
+                 added: Sequence[CheckResult], verdict: str, vetoed: bool, score: float | None,
+                 reasons: list[str]) -> None:
+    """Store a stored account's new score under `system` (replacing that system's score),
+    with the check results the system needed and the run lacked (`added`)."""
+    with Session(engine) as s, s.begin():
+        _add_results(s, run_id, account_id, added)
+        s.execute(delete(ScoreRow).where(ScoreRow.run_id == run_id,
+                                         ScoreRow.account_id == account_id,
+                                         ScoreRow.system == system))
+        s.add(ScoreRow(run_id=run_id, account_id=account_id, system=system, verdict=verdict,
+                       vetoed=vetoed, score=score, reasons=reasons))
 
 
 def _saved(s: Session, run_id: int, account_id: int, system: str) -> bool:
