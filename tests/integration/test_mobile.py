@@ -233,3 +233,32 @@ def test_a_crashed_tab_is_reported_and_the_browser_goes_on(rendered, tmp_path):
     (note,) = _results(crashed)["mobile.render_issues"].findings
     assert "页面崩溃" in note.message
     assert after.ok and not problems(after)
+
+
+def test_host_contexts_are_bounded_and_reused(rendered, tmp_path, monkeypatch):
+    """On a run over many sites, the least recently used host's context is closed for a new
+    host (memory stays bounded) and pages measured after the swap are still right."""
+    monkeypatch.setattr("govmedia.collect.browser.MAX_CONTEXTS", 1)
+    exe, _reason = find_chromium(os.environ.get("GOVMEDIA_CHROMIUM", ""))
+    world = load_world(AS_OF, "demo")
+    with run_world(world):
+        path = f"/sites/{world.accounts[0].slug}/m/"
+        other = world.base_url.replace("127.0.0.1", "localhost")  # another host, same server
+        plan = [(world.base_url, "tiny_text"), (other, "good"), (world.base_url, "good"),
+                (other, "tiny_text")]
+
+        async def go() -> list[tuple[MobileSnapshot, int]]:
+            settings = Settings(data_dir=str(tmp_path), browser=exe or "")
+            out = []
+            async with PhoneBrowser(settings, page_timeout=5, concurrency=1) as browser:
+                for base, kind in plan:
+                    snap = await browser.measure(f"{base}{path}{kind}/")
+                    out.append((snap, len(browser._browser.contexts)))
+            return out
+
+        measured = asyncio.run(go())
+    assert [n for _snap, n in measured] == [1, 1, 1, 1]
+    for (_base, kind), (snap, _n) in zip(plan, measured, strict=True):
+        assert snap.ok, snap
+        assert _results(snap)["mobile.small_text"].status == ("fail" if kind == "tiny_text"
+                                                               else "ok"), kind

@@ -3,6 +3,9 @@
 One browser per run (Playwright driving Debian's Chromium, or the one the `browser` setting
 names, or Playwright's own), a browser context per host (a phone: WeChat user agent, 390×844
 at device scale 3, touch), pages reused within a context, at most `concurrency` pages at once.
+Memory stays bounded on runs over many sites: at most MAX_CONTEXTS host contexts are open (the
+least recently used one without a page in use is closed for a new host) and at most
+`concurrency` idle pages are kept (each page holds a renderer process).
 Fonts and media are blocked (the measurements do not need them); each page has a time limit
 for loading, and a page that never finishes loading is measured as it stands. Dialogs are
 dismissed and recorded, a crashed tab is reported, and the browser is always closed.
@@ -20,6 +23,7 @@ import asyncio
 import hashlib
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -58,6 +62,7 @@ LAUNCH_ARGS = [
     "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
 ]
 BLOCKED = frozenset({"font", "media", "websocket", "eventsource", "manifest", "texttrack"})
+MAX_CONTEXTS = 4  # host contexts kept open at once (more only while all have pages in use)
 OVERFLOW_TOLERANCE = 2  # CSS px a page may reach past the window before it counts as too wide
 _PROBE = files("govmedia").joinpath("data/mobile_probe.js").read_text(encoding="utf-8")
 
@@ -89,10 +94,11 @@ def find_chromium(setting: str = "") -> tuple[str | None, str]:
 
 @dataclass
 class _Host:
-    """One host's browser context and its idle pages."""
+    """One host's browser context, its idle pages and how many of its pages are in use."""
 
     context: Any
     idle: list[Any] = field(default_factory=list)
+    busy: int = 0
 
 
 class PhoneBrowser:
@@ -110,9 +116,10 @@ class PhoneBrowser:
         self.unavailable = ""  # why there is no browser ("" when there is one)
         self.version = ""
         self._limit = asyncio.Semaphore(max(1, concurrency))
+        self._idle_cap = max(1, concurrency)
         self._pw: Any = None
         self._browser: Any = None
-        self._hosts: dict[str, _Host] = {}
+        self._hosts: OrderedDict[str, _Host] = OrderedDict()  # least recently used first
         self._host_lock = asyncio.Lock()
         self._dialogs: dict[Any, list[str]] = {}
         self._crashed: set[Any] = set()
@@ -170,7 +177,11 @@ class PhoneBrowser:
                                   error_detail=self.unavailable or "浏览器未启动")
         async with self._limit:
             started = time.monotonic()
-            page = await self._take(url)
+            try:
+                page = await self._take(url)
+            except Exception as exc:  # noqa: BLE001 - a browser that lost a host is one page's error
+                return MobileSnapshot(url, error="navigation", error_detail=_short(exc),
+                                      fetched_at=datetime.now(CHINA_TZ))
             keep = False
             try:
                 snap = await asyncio.wait_for(self._measure_on(page, url),
@@ -241,15 +252,35 @@ class PhoneBrowser:
         async with self._host_lock:
             host = self._hosts.get(host_key)
             if host is None:
+                await self._evict()
                 context = await self._browser.new_context(**PHONE)
                 await context.route("**/*", _block_unneeded)
                 host = self._hosts[host_key] = _Host(context)
-        if host.idle:
-            return host.idle.pop()
-        page = await host.context.new_page()
+            self._hosts.move_to_end(host_key)
+            host.busy += 1
+            if host.idle:
+                return host.idle.pop()
+        try:
+            page = await host.context.new_page()
+        except BaseException:
+            host.busy -= 1
+            raise
         page.on("dialog", self._on_dialog(page))
         page.on("crash", lambda p: self._crashed.add(p))
         return page
+
+    async def _evict(self) -> None:
+        """Close least recently used host contexts without a page in use, down to room for one
+        more (called under the host lock)."""
+        while len(self._hosts) >= MAX_CONTEXTS:
+            key = next((k for k, h in self._hosts.items() if h.busy == 0), None)
+            if key is None:  # every context has a page in use: go over the bound for now
+                return
+            host = self._hosts.pop(key)
+            try:
+                await asyncio.wait_for(host.context.close(), 10)
+            except Exception:  # noqa: BLE001 - a context that will not close goes with the browser
+                pass
 
     def _on_dialog(self, page: Any) -> Any:
         async def handle(dialog: Any) -> None:
@@ -263,9 +294,12 @@ class PhoneBrowser:
     async def _give_back(self, url: str, page: Any, keep: bool) -> None:
         host = self._hosts.get(urlsplit(url).netloc.lower())
         self._dialogs.pop(page, None)
-        if keep and host is not None:
-            host.idle.append(page)
-            return
+        if host is not None:
+            host.busy -= 1
+            idle = sum(len(h.idle) for h in self._hosts.values())
+            if keep and idle < self._idle_cap:
+                host.idle.append(page)
+                return
         self._crashed.discard(page)
         try:
             await asyncio.wait_for(page.close(), 10)
