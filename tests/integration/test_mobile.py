@@ -235,10 +235,13 @@ def test_a_crashed_tab_is_reported_and_the_browser_goes_on(rendered, tmp_path):
     assert after.ok and not problems(after)
 
 
-def test_host_contexts_are_bounded_and_reused(rendered, tmp_path, monkeypatch):
-    """On a run over many sites, the least recently used host's context is closed for a new
-    host (memory stays bounded) and pages measured after the swap are still right."""
-    monkeypatch.setattr("govmedia.collect.browser.MAX_CONTEXTS", 1)
+@pytest.mark.parametrize("context_pages", [400, 2])
+def test_pages_of_many_sites_share_one_context_and_stay_right(rendered, tmp_path, monkeypatch,
+                                                              context_pages):
+    """A run over many sites renders them all in one browser context with at most
+    `concurrency` pages (memory bounded), a page reused from another site measures the new
+    site, not the old one, and a context replaced after CONTEXT_PAGES pages is closed."""
+    monkeypatch.setattr("govmedia.collect.browser.CONTEXT_PAGES", context_pages)
     exe, _reason = find_chromium(os.environ.get("GOVMEDIA_CHROMIUM", ""))
     world = load_world(AS_OF, "demo")
     with run_world(world):
@@ -247,18 +250,19 @@ def test_host_contexts_are_bounded_and_reused(rendered, tmp_path, monkeypatch):
         plan = [(world.base_url, "tiny_text"), (other, "good"), (world.base_url, "good"),
                 (other, "tiny_text")]
 
-        async def go() -> list[tuple[MobileSnapshot, int]]:
+        async def go() -> list[tuple[MobileSnapshot, int, int]]:
             settings = Settings(data_dir=str(tmp_path), browser=exe or "")
             out = []
             async with PhoneBrowser(settings, page_timeout=5, concurrency=1) as browser:
                 for base, kind in plan:
                     snap = await browser.measure(f"{base}{path}{kind}/")
-                    out.append((snap, len(browser._browser.contexts)))
+                    contexts = browser._browser.contexts
+                    out.append((snap, len(contexts), sum(len(c.pages) for c in contexts)))
             return out
 
         measured = asyncio.run(go())
-    assert [n for _snap, n in measured] == [1, 1, 1, 1]
-    for (_base, kind), (snap, _n) in zip(plan, measured, strict=True):
+    assert [(n, p) for _snap, n, p in measured] == [(1, 1)] * 4
+    for (_base, kind), (snap, _n, _p) in zip(plan, measured, strict=True):
         assert snap.ok, snap
         assert _results(snap)["mobile.small_text"].status == ("fail" if kind == "tiny_text"
                                                                else "ok"), kind
