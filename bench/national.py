@@ -114,14 +114,18 @@ class Usage:
     """What a process tree used: CPU seconds, peak summed RSS and PSS (bytes)."""
 
     cpu: dict[int, float] = field(default_factory=dict)
+    browser: set[int] = field(default_factory=set)  # the pids that are Chromium
     rss: int = 0
     pss: int = 0
+    steal: float = 0.0  # share of the machine's CPU time the hypervisor took (st in vmstat)
 
     def sample(self, roots: list[int]) -> None:
         rss = pss = 0
         for pid in tree(roots):
             try:
                 self.cpu[pid] = _cpu(pid)
+                if pid not in self.browser and "chrom" in Path(f"/proc/{pid}/comm").read_text():
+                    self.browser.add(pid)
                 r, p = _memory(pid)
             except (OSError, IndexError, ValueError):
                 continue  # ended between the listing and the read
@@ -132,10 +136,21 @@ class Usage:
     def cpu_seconds(self) -> float:
         return sum(self.cpu.values())
 
+    @property
+    def browser_seconds(self) -> float:
+        return sum(c for pid, c in self.cpu.items() if pid in self.browser)
+
+
+def _steal() -> tuple[int, int]:
+    """Return (steal, total) jiffies of the machine: CPU time the hypervisor gave elsewhere."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return ticks[7], sum(ticks[:8])
+
 
 def measured(cmd: list[str], env: dict[str, str], also: list[int] = ()) -> tuple[float, Usage]:
     """Run cmd; return its wall time and the usage of its tree (plus the trees of `also`)."""
     usage, done = Usage(), threading.Event()
+    steal_before = _steal()
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -147,6 +162,8 @@ def measured(cmd: list[str], env: dict[str, str], also: list[int] = ()) -> tuple
     thread.start()
     _, err = proc.communicate()
     wall = time.monotonic() - started
+    steal, total = (a - b for a, b in zip(_steal(), steal_before, strict=True))
+    usage.steal = steal / total if total else 0.0
     done.set()
     thread.join()
     if proc.returncode != 0:
@@ -209,7 +226,8 @@ def local_run(accounts: int, hosts: int, folder: Path) -> dict[str, float]:
     finally:
         world.close()
     return {"accounts": accounts, "wall": wall, "per_account": wall / accounts,
-            "cpu": usage.cpu_seconds, "rss": usage.rss, "pss": usage.pss, "sandbox": sandbox}
+            "cpu": usage.cpu_seconds, "browser": usage.browser_seconds, "rss": usage.rss,
+            "pss": usage.pss, "sandbox": sandbox, "steal": usage.steal}
 
 
 def _pg_database():
@@ -221,8 +239,8 @@ def _pg_database():
     return admin, name, PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
-def celery_run(world: World, workers: int, folder: Path) -> tuple[float, float]:
-    """Return (wall, CPU s) of a celery inspect of the world with `workers` warm workers."""
+def celery_run(world: World, workers: int, folder: Path) -> tuple[float, float, float]:
+    """Return (wall, CPU s, steal) of a celery inspect of the world with `workers` warm workers."""
     import redis
 
     from govmedia.store.db import open_db
@@ -241,7 +259,7 @@ def celery_run(world: World, workers: int, folder: Path) -> tuple[float, float]:
                                           stderr=subprocess.STDOUT, start_new_session=True))
         wall, usage = measured(_inspect(world, run / "out.json", "--executor", "celery"), env,
                                also=[p.pid for p in procs])
-        return wall, usage.cpu_seconds
+        return wall, usage.cpu_seconds, usage.steal
     finally:
         for proc in procs:
             os.killpg(proc.pid, 15)
@@ -301,11 +319,11 @@ def main() -> None:
             try:
                 for _ in range(args.repeat):
                     for w in counts:  # alternated, so that a busy moment hits both alike
-                        wall, cpu = celery_run(world, w, folder)
+                        wall, cpu, steal = celery_run(world, w, folder)
                         best[w] = min(best.get(w, wall), wall)
                         print(f"  {w} worker{'s' if w > 1 else ' '}: {wall:7.1f} s  "
                               f"({wall / n:.3f} s/account; govmedia CPU {cpu:,.0f} s, "
-                              f"{cpu / wall:.2f} cores busy)", flush=True)
+                              f"{cpu / wall:.2f} cores busy; CPU stolen {steal:.0%})", flush=True)
             finally:
                 world.close()
             if len(best) >= 2:
@@ -317,8 +335,9 @@ def main() -> None:
 def _print_local(title: str, r: dict[str, float]) -> None:
     print(f"{title}, {r['accounts']} accounts:")
     print(f"  wall {r['wall']:.1f} s ({r['per_account']:.3f} s/account); govmedia CPU "
-          f"{r['cpu']:,.0f} s (inspect + Chromium, {r['cpu'] / r['wall']:.2f} cores busy); "
-          f"sandbox CPU {r['sandbox']:,.0f} s", flush=True)
+          f"{r['cpu']:,.0f} s ({r['cpu'] - r['browser']:,.0f} s inspect + {r['browser']:,.0f} s "
+          f"Chromium, {r['cpu'] / r['wall']:.2f} cores busy); sandbox CPU {r['sandbox']:,.0f} s; "
+          f"CPU stolen by the hypervisor {r['steal']:.0%}", flush=True)
     print(f"  peak memory of the process tree: RSS summed {_mb(r['rss'])}, PSS {_mb(r['pss'])}",
           flush=True)
 
