@@ -239,3 +239,38 @@ def test_unreachable_broker_is_one_clear_error(tmp_path, pg_url):
     assert done.returncode == 2, done.stderr
     assert "无法连接任务队列 redis://127.0.0.1:9/0" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_weekly_monitor_inspects_on_celery_and_alerts(tmp_path, pg_url, prefix, workers):
+    # A province's weekly inspection runs on the workers; the alerts are those of a local run.
+    from datetime import datetime
+
+    from govmedia.artifacts import CHINA_TZ
+    from govmedia.store.accounts import upsert_accounts
+    from tests.integration.monitor_helpers import (
+        NO_BROWSER,
+        SILENT_11,
+        SILENT_20,
+        load_monitor_world,
+        webhook_receiver,
+    )
+
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=CHINA_TZ)
+    world = load_monitor_world(tmp_path, now)
+    with run_world(world), webhook_receiver() as rx:
+        env = _env(world, pg_url, prefix, tmp_path / "data", GOVMEDIA_CHROMIUM=NO_BROWSER,
+                   GOVMEDIA_ALERT_WEBHOOKS=rx.url("/hook"), GOVMEDIA_ALERT_EMAIL_TO="")
+        upsert_accounts(open_db(pg_url), registry_rows(world))
+        workers.env = env
+        workers.start()
+        out = subprocess.run([sys.executable, "-m", "govmedia", "monitor", "--once", "weekly",
+                              "--as-of", now.isoformat(), "--executor", "celery"],
+                             env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-2000:]
+    assert "每周全面检查 · 监测时间点 2026-11-20 12:00（运行 1）" in out.stdout
+    assert {a["account"] for p in rx.posts_to("/hook") for a in p.json["alerts"]} == {
+        SILENT_11, SILENT_20}
+    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    states = _rows(engine, "SELECT state, attempts FROM run_tasks")
+    engine.dispose()
+    assert Counter(states) == {("done", 1): len(world.accounts)}  # done by the workers

@@ -100,6 +100,8 @@ def test_a_failed_delivery_exits_1_and_says_so(setup):
     ({"GOVMEDIA_ALERT_EMAIL_TO": "duty@qinghe.gov.cn"}, ["--once", "daily"], "smtp_host"),
     ({"GOVMEDIA_ALERT_ATTEMPTS": "0"}, ["--once", "daily"], "must be positive"),
     ({}, ["--once", "daily", "--system", "no-such-system"], "no-such-system"),
+    ({}, ["--once", "weekly", "--executor", "threads"], "--executor 只能是 local 或 celery"),
+    ({}, ["--once", "weekly", "--executor", "celery"], "--executor celery 需要 PostgreSQL"),
 ])
 def test_bad_input_is_one_line_and_exit_2(setup, extra_env, args, message):
     _, rx, env = setup

@@ -155,7 +155,7 @@ def test_table_prints_a_ranking_per_category_and_the_pass_rate(stored_run):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--system", "ccid-2099"], "unknown indicator system"),
+    (["--system", "ccid-2099"], "未知的指标体系"),
     (["--format", "xml"], "--format"),
 ])
 def test_bad_system_or_format_is_one_clear_line(stored_run, args, message):

@@ -149,7 +149,7 @@ def test_demo_command_writes_result(tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--as-of", "yesterday"], "--as-of"),
     (["--format", "xml"], "--format"),
-    (["--system", "gb-2099"], "unknown indicator system"),
+    (["--system", "gb-2099"], "未知的指标体系"),
 ])
 def test_bad_arguments_get_one_clear_line(demo_world, tmp_path, args, message):
     csv_path = write_accounts_csv(demo_world, tmp_path / "a.csv")
@@ -169,7 +169,7 @@ def test_bad_system_is_said_before_anything_else(tmp_path):
     # An empty database and a bad system: the system is the first problem to fix.
     result = CliRunner().invoke(app, ["inspect", "--system", "gb-2099"],
                                 env={"GOVMEDIA_DB": f"sqlite:///{tmp_path}/e.db"})
-    assert result.exit_code == 2 and "unknown indicator system" in result.output
+    assert result.exit_code == 2 and "未知的指标体系" in result.output
     assert "accounts import" not in result.output
 
 

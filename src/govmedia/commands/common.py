@@ -35,3 +35,17 @@ def engine(cfg: Settings) -> Engine:
         return open_db(cfg.db)
     except DatabaseError as exc:
         fail(str(exc))
+
+
+EXECUTOR_HELP = ("local: collect in this process; celery: one task per account on `govmedia "
+                 "worker` processes (needs PostgreSQL and Redis).")
+
+
+def check_executor(executor: str, cfg: Settings | None = None) -> None:
+    """Exit with one clear line unless executor is local, or celery on a shared database
+    (the database is checked when cfg is given)."""
+    if executor not in ("local", "celery"):
+        fail(f"--executor 只能是 local 或 celery，而不是 {executor!r}")
+    if executor == "celery" and cfg is not None and cfg.db.startswith("sqlite"):
+        fail("--executor celery 需要 PostgreSQL 数据库（db 设置，如 GOVMEDIA_DB=postgresql://"
+             "user@host/db）：SQLite 不能被多个 worker 共享")

@@ -12,7 +12,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from govmedia.artifacts import CHINA_TZ
 from govmedia.checks.registry import check_table
-from govmedia.commands.common import console, engine, err_console, fail, settings
+from govmedia.commands.common import (
+    EXECUTOR_HELP,
+    check_executor,
+    console,
+    engine,
+    err_console,
+    fail,
+    settings,
+)
 from govmedia.indicators.engine import ProfileError, builtin_systems, load_system
 from govmedia.registry.files import AccountFileError, read_accounts_file
 from govmedia.report.table import render_table
@@ -106,9 +114,7 @@ def inspect(
         f"(built-in: {', '.join(builtin_systems())})."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write JSON here."),
-    executor: str = typer.Option(
-        "local", "--executor", help="local: collect in this process; celery: one task per "
-        "account on `govmedia worker` processes (needs PostgreSQL and Redis)."),
+    executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
     resume: int | None = typer.Option(
         None, "--resume", metavar="RUN", help="Resume the interrupted run RUN: its accounts, "
         "time and system; only accounts not yet saved are collected."),
@@ -116,14 +122,11 @@ def inspect(
     """Collect, check and score accounts against an indicator system."""
     if fmt not in ("table", "json"):
         fail(f"--format 只能是 table 或 json，而不是 {fmt!r}")
-    if executor not in ("local", "celery"):
-        fail(f"--executor 只能是 local 或 celery，而不是 {executor!r}")
+    check_executor(executor)  # the name first, before the settings are read
     if resume is not None and (accounts is not None or as_of):
         fail("--resume 沿用原运行的账号和监测时间点，不能同时指定 --accounts 或 --as-of")
     cfg = settings()
-    if executor == "celery" and cfg.db.startswith("sqlite"):
-        fail("--executor celery 需要 PostgreSQL 数据库（db 设置，如 GOVMEDIA_DB=postgresql://"
-             "user@host/db）：SQLite 不能被多个 worker 共享")
+    check_executor(executor, cfg)
     if resume is None:  # a bad system is the first thing said, before any import
         try:
             load_system(system or DEFAULT_SYSTEM, frozenset(check_table()))

@@ -21,7 +21,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from govmedia.artifacts import CHINA_TZ
 from govmedia.checks.registry import check_table
-from govmedia.commands.common import console, engine, err_console, fail, settings
+from govmedia.commands.common import (
+    EXECUTOR_HELP,
+    check_executor,
+    console,
+    engine,
+    err_console,
+    fail,
+    settings,
+)
 from govmedia.commands.inspect import parse_as_of
 from govmedia.indicators.engine import ProfileError, builtin_systems, load_system
 from govmedia.monitor.channels import Channel, ChannelError, channels_from_settings
@@ -29,6 +37,7 @@ from govmedia.monitor.cycle import CycleReport, NoAccounts, run_cycle
 from govmedia.monitor.messages import change_title, kind_title
 from govmedia.monitor.schedule import Schedule, ScheduleError, parse_schedule, run_schedule
 from govmedia.monitor.warnings import rules
+from govmedia.run.distributed import DistributedError
 from govmedia.store.locks import LockHeld, exclusive
 
 MAX_LISTED = 20  # alerts listed on the console per cycle
@@ -91,19 +100,27 @@ def _weekly_progress(cycle: str) -> Iterator[Callable[[str, str], None] | None]:
 
 
 def _one_cycle(eng: Any, cfg: Any, cycle: str, as_of: datetime, system: str,
-               channels: list[Channel]) -> CycleReport:
+               channels: list[Channel], executor: str, *, once: bool) -> CycleReport | None:
+    """Run a cycle and print its report; None when a distributed run could not be done on a
+    schedule (said on stderr: the next cycle tries again), an exit with --once."""
     with _weekly_progress(cycle) as tick:
         try:
             report = run_cycle(eng, cfg, cycle, as_of, system=system, channels=channels,
-                               progress=tick)
+                               executor=executor, progress=tick)
         except NoAccounts as exc:
             fail(str(exc))
+        except DistributedError as exc:
+            if once:
+                fail(str(exc), code=exc.code)
+            err_console.print(f"[red]{rules()['cycles'][cycle]}未完成：{exc}（下一轮再试）[/]",
+                              highlight=False)
+            return None
     print_report(report)
     return report
 
 
 def _serve(eng: Any, cfg: Any, schedules: list[Schedule], system: str,
-           channels: list[Channel]) -> None:
+           channels: list[Channel], executor: str) -> None:
     stop = threading.Event()
     busy = threading.Event()
 
@@ -117,7 +134,7 @@ def _serve(eng: Any, cfg: Any, schedules: list[Schedule], system: str,
     def cycle(name: str, as_of: datetime) -> None:
         busy.set()
         try:
-            _one_cycle(eng, cfg, name, as_of, system, channels)
+            _one_cycle(eng, cfg, name, as_of, system, channels, executor, once=False)
         finally:
             busy.clear()
 
@@ -147,14 +164,18 @@ def monitor(
         None, "--as-of", help="With --once: inspection time (ISO 8601); default now."),
     system: str = typer.Option("gb-2019-19", "--system", help="Indicator system of the weekly "
                                f"inspection (built-in: {', '.join(builtin_systems())})."),
+    executor: str = typer.Option("local", "--executor",
+                                 help="How the weekly inspection runs; " + EXECUTOR_HELP),
 ) -> None:
     """Run the monitor: daily and weekly cycles on their cron schedules, with alerts."""
     if once is not None and once not in ("daily", "weekly"):
         fail(f"--once 只能是 daily 或 weekly，而不是 {once!r}")
     if as_of is not None and once is None:
         fail("--as-of 只能与 --once 一起使用（定时运行时监测时间点即运行时刻）")
+    check_executor(executor)
     when = parse_as_of(as_of) if once else None
     cfg = settings()
+    check_executor(executor, cfg)
     try:
         channels = channels_from_settings(cfg)
         schedules = [parse_schedule("daily", cfg.monitor_daily, "monitor_daily"),
@@ -169,14 +190,15 @@ def monitor(
     try:
         with exclusive(eng, "monitor"):
             if once is None:
-                _serve(eng, cfg, schedules, system, channels)
+                _serve(eng, cfg, schedules, system, channels, executor)
                 return
             try:
-                report = _one_cycle(eng, cfg, once, when, system, channels)
+                report = _one_cycle(eng, cfg, once, when, system, channels, executor,
+                                    once=True)
             except KeyboardInterrupt:
                 err_console.print("已中止：本轮未完成（已保存的账号下次续跑，未发送的预警下次补发）")
                 raise typer.Exit(130) from None
     except LockHeld:
         fail("另一个 govmedia monitor 正在使用这个数据库（同时运行会重复发送预警）：请等它结束，"
              "或先停止它")
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(1 if report is None or report.failed else 0)

@@ -104,8 +104,8 @@ def _read(name_or_path: str) -> tuple[dict[str, Any], str]:
         res = resources.files("govmedia.indicators") / "profiles" / f"{name_or_path}.yaml"
         if not res.is_file():
             raise ProfileError(
-                f"unknown indicator system '{name_or_path}' "
-                f"(built-in: {', '.join(builtin_systems())}; or give a .yaml file)"
+                f"未知的指标体系 {name_or_path!r}（内置：{'、'.join(builtin_systems())}；"
+                f"或给出 .yaml 文件的路径）"
             )
         text, origin = res.read_text(encoding="utf-8"), f"{name_or_path}.yaml"
     try:

@@ -64,10 +64,15 @@ class CycleReport:
 
 
 def run_cycle(engine: Engine, settings: Settings, cycle: str, as_of: datetime, *,
-              system: str, channels: Sequence[Channel], progress: Progress | None = None,
+              system: str, channels: Sequence[Channel], executor: str = "local",
+              progress: Progress | None = None,
               sleep: Sleep = time.sleep, clock: Callable[[], float] = time.time,
               ssl_context: ssl.SSLContext | None = None) -> CycleReport:
-    """Run one daily or weekly cycle as of as_of and send its alerts; return the report."""
+    """Run one daily or weekly cycle as of as_of and send its alerts; return the report.
+
+    executor: how the weekly inspection runs (local, or celery on `govmedia worker`s; raises
+    run.distributed.DistributedError when that cannot start or finish).
+    """
     if cycle not in CYCLES:
         raise ValueError(f"unknown cycle {cycle!r}")
     rows = list_accounts(engine)
@@ -79,7 +84,7 @@ def run_cycle(engine: Engine, settings: Settings, cycle: str, as_of: datetime, *
         observations = observe_daily(rows, settings, as_of, indicator)
     else:
         run_id, observations = observe_weekly(engine, settings, rows, system, indicator, as_of,
-                                              progress=progress)
+                                              executor=executor, progress=progress)
     warnings = early_warnings(observations)
     decisions = plan(load_states(engine, [o.account_id for o in observations]), warnings,
                      observations)

@@ -43,10 +43,12 @@ def observations_of(result: dict[str, Any], rows: Sequence[AccountRow],
 
 def observe_weekly(engine: Engine, settings: Settings, rows: Sequence[AccountRow],
                    system_ref: str, system: IndicatorSystem, as_of: datetime, *,
+                   executor: str = "local",
                    progress: Progress | None = None) -> tuple[int, list[Observation]]:
-    """Run the full inspection against system_ref (id or YAML path, loaded as `system`);
-    return its run id and one observation per account."""
-    result = inspect_accounts(engine, settings, rows, system_ref, as_of, progress=progress)
+    """Run the full inspection against system_ref (id or YAML path, loaded as `system`) with
+    the executor (local or celery); return its run id and one observation per account."""
+    result = inspect_accounts(engine, settings, rows, system_ref, as_of, executor=executor,
+                              progress=progress)
     run_id = int(result["run_id"])
     prefix = rules()["kinds"]["link_broken"]["check_prefix"]
     previous = previous_findings(engine, run_id, [r.id for r in rows], prefix)

@@ -240,8 +240,9 @@ def execute(engine: Engine, settings: Settings, plan: RunPlan, *, executor: str 
 
 
 def inspect_accounts(engine: Engine, settings: Settings, rows: Sequence[AccountRow],
-                     system_id: str, as_of: datetime, *,
+                     system_id: str, as_of: datetime, *, executor: str = "local",
                      progress: Progress | None = None) -> dict[str, Any]:
-    """Run collect → check → score over rows in this process; return the result (JSON-ready)."""
+    """Run collect → check → score over rows with the executor (local: in this process);
+    return the result (JSON-ready). See execute for the errors."""
     return execute(engine, settings, plan_run(engine, rows, system_id, as_of),
-                   progress=progress)
+                   executor=executor, progress=progress)
