@@ -293,3 +293,22 @@ def test_cache_over_budget_reads_bodies_back_from_the_archive(site, tmp_path):
 
     asyncio.run(main(None))  # without an archive the body can only be fetched again
     assert site.hits["/fault/gbk-page"] == 3
+
+
+def test_cache_keeps_at_most_cache_entries_urls(site, tmp_path):
+    # A run over thousands of accounts: the oldest URL's fetch facts are dropped past the
+    # bound (fetched again if asked), the recently used ones are still served from the run.
+    cfg = Settings(http_timeout=5.0, http_retries=0)
+    urls = [site.url(p) for p in ("/fault/gbk-page", "/slow/1", "/fault/redirect/0")]
+
+    async def main() -> None:
+        async with Downloader(cfg, archive=archive, cache_bytes=1, cache_entries=1) as dl:
+            for url in urls:
+                await dl.fetch(url)
+            await dl.fetch(urls[1])  # slimmed and still kept: read back from the archive
+            await dl.fetch(urls[0])  # dropped from the bound: fetched again
+
+    with Archive(tmp_path / "e.warc.gz") as archive:
+        asyncio.run(main())
+    assert site.hits["/slow/1"] == 1
+    assert site.hits["/fault/gbk-page"] == 2

@@ -93,7 +93,8 @@ class Downloader:
         max_redirects: int = 10,
         retry_backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        cache_bytes: int = 256_000_000,
+        cache_bytes: int = 64_000_000,
+        cache_entries: int = 20_000,
         gates: Callable[[str], HostGate] | None = None,
     ) -> None:
         self._archive = archive
@@ -123,11 +124,14 @@ class Downloader:
         self._new_gate = gates or (lambda _host: Gate(self._per_host))
         self._cache: dict[_Key, asyncio.Future[FetchResult]] = {}
         # Bodies kept in memory, oldest first; past cache_bytes the oldest are slimmed to their
-        # fetch facts and read back from the WARC archive on a later hit (_from_archive).
+        # fetch facts and read back from the WARC archive on a later hit (_from_archive). The
+        # fetch facts of at most cache_entries URLs are kept (least recently used dropped, to
+        # be fetched again if asked): a run over thousands of accounts stays flat in memory.
         self._cache_budget = cache_bytes
         self._cached_bytes = 0
         self._kept: OrderedDict[_Key, int] = OrderedDict()
-        self._slim: dict[_Key, tuple[FetchResult, int]] = {}
+        self._slim: OrderedDict[_Key, tuple[FetchResult, int]] = OrderedDict()
+        self._slim_max = max(1, cache_entries)
 
     async def __aenter__(self) -> Downloader:
         return self
@@ -170,6 +174,7 @@ class Downloader:
         ua = WECHAT_UA if wechat_ua else self._ua
         key = (method.upper(), url, ua)
         if key in self._slim:
+            self._slim.move_to_end(key)
             if (found := self._from_archive(key)) is not None:
                 return found
         fut = self._cache.get(key)
@@ -195,6 +200,8 @@ class Downloader:
             self._cached_bytes -= old_size
             full = self._cache.pop(old).result()
             self._slim[old] = (replace(full, body=b"", text=""), len(full.body))
+            if len(self._slim) > self._slim_max:
+                self._slim.popitem(last=False)
 
     def _from_archive(self, key: _Key) -> FetchResult | None:
         """Return a slimmed result with its body read back from the archive, or None."""
