@@ -76,7 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_from", "GOVMEDIA_SMTP_FROM", "", str,
             "Sender address of alert e-mail; empty: smtp_user, else govmedia@localhost."),
     Setting("keep_runs", "GOVMEDIA_KEEP_RUNS", 10, int,
-            "How many of the newest runs `govmedia prune` keeps with their archives."),
+            "How many of the newest complete runs `govmedia prune` keeps with their archives."),
     Setting("broker", "GOVMEDIA_BROKER", "redis://127.0.0.1:6379/0", str,
             "Redis URL of the task queue of distributed runs (and of the per-host slots)."),
     Setting("broker_prefix", "GOVMEDIA_BROKER_PREFIX", "govmedia", str,

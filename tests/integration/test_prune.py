@@ -1,5 +1,6 @@
-"""`govmedia prune --keep N`: older runs lose their rows and archives; the newest N and any
-unfinished run stay. Runs are real inspections of the sandbox world (SQLite and PostgreSQL)."""
+"""`govmedia prune --keep N`: older runs lose their rows and archives; the newest N complete
+runs and any unfinished run stay. Runs are real inspections of the sandbox world (SQLite and
+PostgreSQL), or bare run rows where only their states matter."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from govmedia.store.models import (
     RunRow,
     ScoreRow,
 )
+from govmedia.store.retention import plan_prune
 from tests.integration.monitor_helpers import NO_BROWSER, load_monitor_world
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=CHINA_TZ)
@@ -86,7 +88,7 @@ def test_prune_keeps_the_newest_n_and_unfinished_runs(four_runs):
 
     out = prune(env, "--keep", "2")
     assert out.exit_code == 0, out.output
-    assert "保留最新 2 个运行：#4、#3" in out.output
+    assert "保留最新 2 个已完成的运行：#4、#3" in out.output
     assert "未完成的运行不删除（可能正在运行，或中断后待续跑）：#1" in out.output
     assert "已删除运行 #2（监测时间点 2026-11-06 12:00，3 个账号）：数据库记录" in out.output
     assert "共删除 1 个运行" in out.output and "归档文件 2 个" in out.output
@@ -105,6 +107,56 @@ def test_prune_keeps_the_newest_n_and_unfinished_runs(four_runs):
     last = prune({**env, "GOVMEDIA_KEEP_RUNS": "1"})
     assert last.exit_code == 0 and "已删除运行 #3" in last.output
     assert not (data / "runs" / "3").exists() and (data / "runs" / "4").is_dir()
+
+
+def _bare_runs(db, statuses):
+    """Store one run row per status (oldest first); return their ids."""
+    eng = open_db(db)
+    ids = []
+    for n, status in enumerate(statuses):
+        when = NOW - timedelta(days=len(statuses) - n)
+        run_id, _ = runs.start_or_resume_run(eng, when, "gb-2019-19", [], when)
+        if status == "complete":
+            runs.finish_run(eng, run_id, when)
+        elif status != "running":  # a state another feature may give (a run given up on)
+            with Session(eng) as s, s.begin():
+                s.get(RunRow, run_id).status = status
+        ids.append(run_id)
+    eng.dispose()
+    return ids
+
+
+def _stored(db):
+    with Session(open_db(db)) as s:
+        return sorted(s.scalars(select(RunRow.id)))
+
+
+def test_unfinished_runs_do_not_count_toward_n(tmp_path):
+    # Two complete runs (the older one the monitor's baseline), then interrupted runs: keeping
+    # 2 keeps both complete ones however many interrupted runs came after.
+    db = f"sqlite:///{tmp_path}/g.db"
+    ids = _bare_runs(db, ["complete", "complete", "complete", "running", "running", "running"])
+    env = {"GOVMEDIA_DB": db, "GOVMEDIA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    out = prune(env, "--keep", "2")
+    assert out.exit_code == 0, out.output
+    assert f"保留最新 2 个已完成的运行：#{ids[2]}、#{ids[1]}" in out.output
+    assert f"已删除运行 #{ids[0]}" in out.output and "共删除 1 个运行" in out.output
+    assert _stored(db) == ids[1:]
+    again = prune(env, "--keep", "2")
+    assert again.exit_code == 0 and "没有需要删除的运行" in again.output
+    assert _stored(db) == ids[1:]
+
+
+def test_runs_given_up_go_like_old_complete_runs(tmp_path):
+    db = f"sqlite:///{tmp_path}/g.db"
+    old_gone, old_done, kept_1, new_gone, kept_2, running = _bare_runs(
+        db, ["abandoned", "complete", "complete", "abandoned", "complete", "running"])
+    plan = plan_prune(open_db(db), 2)
+    assert [r.id for r in plan.kept] == [kept_2, kept_1]  # the abandoned one does not count
+    assert [r.id for r in plan.running] == [running]
+    # Removed once 2 newer complete runs exist; the newer abandoned run stays for now.
+    assert [r.id for r in plan.remove] == [old_gone, old_done]
+    assert new_gone not in [r.id for r in plan.kept + plan.running + plan.remove]
 
 
 @pytest.mark.parametrize(("args", "env", "message"), [

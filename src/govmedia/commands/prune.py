@@ -1,4 +1,5 @@
-"""`govmedia prune --keep N`: remove older runs' archives and rows, keeping the newest N."""
+"""`govmedia prune --keep N`: remove older runs' archives and rows, keeping the newest N
+complete runs (and every unfinished one)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ def _line(p: PrunedRun, dry_run: bool) -> str:
 
 
 def prune(
-    keep: int | None = typer.Option(None, "--keep", help="How many of the newest runs to keep "
-                                    "(default: the keep_runs setting)."),
+    keep: int | None = typer.Option(None, "--keep", help="How many of the newest complete runs "
+                                    "to keep (default: the keep_runs setting); unfinished "
+                                    "runs are always kept and do not count."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be removed."),
 ) -> None:
-    """Remove older runs (database rows, WARC archives, screenshots), keeping the newest N."""
+    """Remove older runs (database rows, WARC archives, screenshots), keeping the newest N
+    complete runs."""
     cfg = settings()
     n = cfg.keep_runs if keep is None else keep
     if n < 1:
@@ -39,7 +42,7 @@ def prune(
     eng = engine(cfg)
     plan = plan_prune(eng, n)
     kept = "、".join(f"#{r.id}" for r in plan.kept) or "无"
-    console.print(f"保留最新 {n} 个运行：{kept}", highlight=False)
+    console.print(f"保留最新 {n} 个已完成的运行：{kept}", highlight=False)
     if plan.running:
         console.print("未完成的运行不删除（可能正在运行，或中断后待续跑）："
                       + "、".join(f"#{r.id}" for r in plan.running), highlight=False)

@@ -1,10 +1,13 @@
 """Data retention: remove older runs, their rows and their archives, keeping the newest N.
 
 A run's archive is its folder <data_dir>/runs/<id>/ (the WARC file and the screenshots).
-The newest `keep` runs (by id) are never removed, and neither is a run still marked running
-(it may be in progress, or interrupted and waiting to be resumed). The rows go first, in one
-transaction per run, then the folder: a folder that cannot be removed is reported, and a run
-whose rows cannot be removed keeps its folder.
+The newest `keep` complete runs (by id) are never removed, and neither is a run still marked
+running (it may be in progress, or interrupted and waiting to be resumed). Only complete runs
+count toward the N: however many runs are interrupted, the newest N complete ones (the
+monitor's baseline among them) stay. A run in any other state (one given up on) does not
+count either and goes like a complete one: once N complete runs are newer. The rows go first,
+in one transaction per run, then the folder: a folder that cannot be removed is reported, and
+a run whose rows cannot be removed keeps its folder.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ class RunInfo:
 
 @dataclass(frozen=True, slots=True)
 class PrunePlan:
-    """Which runs are kept (newest first), kept because running, and removed (oldest first)."""
+    """Which complete runs are kept (newest first), which runs are kept because running
+    (newest first), and which are removed (oldest first)."""
 
     kept: tuple[RunInfo, ...]
     running: tuple[RunInfo, ...]
@@ -64,15 +68,21 @@ class PrunedRun:
 
 
 def plan_prune(engine: Engine, keep: int) -> PrunePlan:
-    """Return which runs a prune keeping the newest `keep` runs would remove."""
+    """Return which runs a prune keeping the newest `keep` complete runs would remove."""
     if keep < 1:
         raise ValueError("keep must be at least 1")
     with Session(engine) as s:
         runs = [RunInfo(r.id, from_db_time(r.as_of), r.status, len(r.account_ids or []))
                 for r in s.scalars(select(RunRow).order_by(RunRow.id.desc()))]
-    older = runs[keep:]
-    return PrunePlan(tuple(runs[:keep]), tuple(r for r in older if r.status == "running"),
-                     tuple(reversed([r for r in older if r.status != "running"])))
+    kept, running, remove = [], [], []
+    for r in runs:  # newest first
+        if r.status == "running":
+            running.append(r)
+        elif r.status == "complete" and len(kept) < keep:
+            kept.append(r)
+        elif len(kept) == keep:  # `keep` newer complete runs exist
+            remove.append(r)
+    return PrunePlan(tuple(kept), tuple(running), tuple(reversed(remove)))
 
 
 def _folder_size(folder: Path) -> tuple[int, int]:
