@@ -18,6 +18,7 @@ from govmedia.sandbox import registry_rows, run_world
 from govmedia.store import runs
 from govmedia.store.accounts import list_accounts, upsert_accounts
 from govmedia.store.db import open_db
+from govmedia.store.locks import exclusive, run_lock
 from govmedia.store.models import (
     AlertRow,
     ArtifactRow,
@@ -137,11 +138,16 @@ def test_unfinished_runs_do_not_count_toward_n(tmp_path):
     db = f"sqlite:///{tmp_path}/g.db"
     ids = _bare_runs(db, ["complete", "complete", "complete", "running", "running", "running"])
     env = {"GOVMEDIA_DB": db, "GOVMEDIA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    for run_id in ids:  # as executing them left their lock files beside the database
+        with exclusive(open_db(db), run_lock(run_id)):
+            pass
     out = prune(env, "--keep", "2")
     assert out.exit_code == 0, out.output
     assert f"保留最新 2 个已完成的运行：#{ids[2]}、#{ids[1]}" in out.output
     assert f"已删除运行 #{ids[0]}" in out.output and "共删除 1 个运行" in out.output
     assert _stored(db) == ids[1:]
+    locks = sorted(p.name for p in tmp_path.glob("g.db.run-*.lock"))
+    assert locks == sorted(f"g.db.run-{n}.lock" for n in ids[1:])  # the pruned run's went too
     again = prune(env, "--keep", "2")
     assert again.exit_code == 0 and "没有需要删除的运行" in again.output
     assert _stored(db) == ids[1:]

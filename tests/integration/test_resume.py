@@ -150,3 +150,74 @@ def test_resume_with_another_system_is_refused(cli):
 ])
 def test_bad_combinations_are_one_clear_error(cli, args, text):
     _one_error_line(cli(*args, COLUMNS="300"), text)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def interrupted(request, tmp_path):
+    """Yield (env, engine, run id, WARC path) of an interrupted run of the served monitor world:
+    nothing saved yet, a WARC file left with a half-written record at its end."""
+    from govmedia.sandbox import registry_rows as rows_of
+    from govmedia.store.accounts import list_accounts, upsert_accounts
+    from tests.integration.monitor_helpers import NO_BROWSER, load_monitor_world
+
+    db = (f"sqlite:///{tmp_path}/g.db" if request.param == "sqlite"
+          else request.getfixturevalue("pg_url"))
+    world = load_monitor_world(tmp_path, AS_OF)
+    with run_world(world):
+        engine = open_db(db)
+        upsert_accounts(engine, rows_of(world))
+        ids = [a.id for a in list_accounts(engine)]
+        run_id, _ = runs.start_or_resume_run(engine, AS_OF, "gb-2019-19", ids, AS_OF)
+        warc = tmp_path / "data" / "runs" / str(run_id) / "pages.warc.gz"
+        warc.parent.mkdir(parents=True)
+        warc.write_bytes(b"\x1f\x8b half a record")
+        env = {"GOVMEDIA_DB": db, "GOVMEDIA_WECHAT_API_BASE": world.base_url,
+               "GOVMEDIA_DATA_DIR": str(tmp_path / "data"), "GOVMEDIA_CHROMIUM": NO_BROWSER,
+               "COLUMNS": "300"}
+        yield env, engine, run_id, warc
+        engine.dispose()
+
+
+def test_a_run_executing_elsewhere_is_not_executed_twice(interrupted):
+    from govmedia.store.locks import exclusive, run_lock
+
+    env, engine, run_id, warc = interrupted
+    before = warc.read_bytes()
+    other = open_db(env["GOVMEDIA_DB"])  # another process's connection
+    with exclusive(other, run_lock(run_id)):  # as a process executing the run holds it
+        for args in (["--resume", str(run_id)],  # by its id, or by a plain identical re-run
+                     ["--as-of", AS_OF.isoformat()]):
+            out = CliRunner().invoke(app, ["inspect", *args], env=env)
+            _one_error_line(out, f"运行 {run_id} 正由另一个进程执行")
+        # The running process's WARC file is neither cut back nor appended to.
+        assert warc.read_bytes() == before
+        assert runs.find_run(engine, run_id).status == "running"
+        assert runs.scores_since(engine, run_id, "gb-2019-19", 0) == []
+    other.dispose()
+    done = CliRunner().invoke(app, ["inspect", "--resume", str(run_id)], env=env)
+    assert done.exit_code == 0, done.output
+    assert runs.find_run(engine, run_id).status == "complete"
+
+
+def test_the_lock_is_held_while_the_local_run_executes(interrupted):
+    from govmedia.run.inspect import execute, plan_resume
+    from govmedia.settings import load_settings
+    from govmedia.store.locks import LockHeld, exclusive, run_lock
+
+    env, engine, run_id, _ = interrupted
+    other, saved, taken = open_db(env["GOVMEDIA_DB"]), [], []
+
+    def progress(name: str, verdict: str) -> None:  # called as each account is saved
+        saved.append(name)
+        try:
+            with exclusive(other, run_lock(run_id)):
+                taken.append(name)
+        except LockHeld:
+            pass
+
+    cfg = load_settings(environ={**os.environ, **env})
+    result = execute(engine, cfg, plan_resume(engine, run_id), progress=progress)
+    assert len(result["accounts"]) == len(saved) == 3 and taken == []
+    with exclusive(other, run_lock(run_id)):  # released once the run is done
+        pass
+    other.dispose()

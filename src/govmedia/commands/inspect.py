@@ -25,7 +25,7 @@ from govmedia.indicators.engine import ProfileError, builtin_systems, load_syste
 from govmedia.registry.files import AccountFileError, read_accounts_file
 from govmedia.report.table import render_table
 from govmedia.run.distributed import DistributedError
-from govmedia.run.inspect import RunPlan, execute, plan_resume, plan_run
+from govmedia.run.inspect import RunBusy, RunPlan, execute, plan_resume, plan_run
 from govmedia.store.accounts import list_accounts, upsert_accounts
 from govmedia.store.runs import RunNotResumable
 
@@ -56,9 +56,12 @@ def execute_with_progress(eng, cfg, plan: RunPlan, executor: str) -> dict[str, A
     """Execute a planned run with a progress bar on stderr; return the result."""
     columns = (TextColumn("[bold]检查中"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.description}"))
-    if plan.resumed:
-        err_console.print(f"续跑运行 {plan.run_id}：已完成 {len(plan.done)}/{len(plan.rows)} 个"
-                          "账号，只检查其余账号", highlight=False)
+
+    def started(plan: RunPlan) -> None:  # once it is under way: the accounts done by then
+        if plan.resumed:
+            err_console.print(f"续跑运行 {plan.run_id}：已完成 {len(plan.done)}/{len(plan.rows)} "
+                              "个账号，只检查其余账号", highlight=False)
+
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("", total=len(plan.rows))
 
@@ -76,9 +79,12 @@ def execute_with_progress(eng, cfg, plan: RunPlan, executor: str) -> dict[str, A
             show(note=text)
 
         try:
-            return execute(eng, cfg, plan, executor=executor, progress=tick, note=note)
+            return execute(eng, cfg, plan, executor=executor, progress=tick, note=note,
+                           started=started)
         except DistributedError as exc:
             fail(str(exc), code=exc.code)
+        except RunBusy as exc:
+            fail(str(exc))
         except KeyboardInterrupt:
             if executor == "celery":
                 fail(f"已停止等待：运行 {plan.run_id} 的任务仍在 worker 上执行，可用 govmedia "

@@ -14,6 +14,11 @@ finished (the run-wide result: rankings, summary).
 
 Each account is saved in its own transaction, so an interrupted run loses at most the
 accounts in flight, and resuming it collects only the accounts not yet saved.
+
+One process at a time executes a run locally: it holds the run's lock (store/locks.py) while
+it appends to the run's WARC file, which a second process would cut back to its last complete
+record under the first one's writes. A second process on the same run (`--resume`, or a plain
+re-run that resumes it) gets RunBusy.
 """
 
 from __future__ import annotations
@@ -46,12 +51,17 @@ from govmedia.report.result import build_result, counted_results
 from govmedia.settings import Settings
 from govmedia.store import runs
 from govmedia.store.archive import Archive, index_records
+from govmedia.store.locks import LockHeld, exclusive, run_lock
 from govmedia.store.models import AccountRow
 
 Progress = Callable[[str, str], None]  # (account name, verdict)
 USER_AGENT = "govmedia/0.1 (+government new-media inspection)"
 ACCOUNT_TIMEOUTS = 10  # one account's collection is bounded by this many http_timeouts
 RESUMED = "已完成（续跑）"  # the progress verdict of an account a resumed run already has
+
+
+class RunBusy(RuntimeError):
+    """Another process is executing the run (a user error: one clear Chinese sentence)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +201,10 @@ def plan_resume(engine: Engine, run_id: int, system_ref: str | None = None) -> R
 
 def run_local(engine: Engine, settings: Settings, plan: RunPlan, *,
               progress: Progress | None = None) -> None:
-    """Collect, check and save every account of the plan not yet done, in this process."""
+    """Collect, check and save every account of the plan not yet done, in this process.
+
+    The caller holds the run's lock (see execute).
+    """
     table = check_table()
     archive = Archive.for_run(settings.data_dir, plan.run_id)
 
@@ -220,23 +233,45 @@ def finish(engine: Engine, plan: RunPlan, *, review_required: bool = False) -> d
 
 
 def execute(engine: Engine, settings: Settings, plan: RunPlan, *, executor: str = "local",
-            progress: Progress | None = None,
-            note: Callable[[str], None] | None = None) -> dict[str, Any]:
+            progress: Progress | None = None, note: Callable[[str], None] | None = None,
+            started: Callable[[RunPlan], None] | None = None) -> dict[str, Any]:
     """Run the plan with the executor (local or celery) and return the evaluation result.
 
-    Raises run.distributed.DistributedError for a celery run that cannot start or finish.
+    started is told the plan once the run is under way (a local run holds its lock; the
+    accounts done are those saved by then), before any progress.
+
+    Raises run.distributed.DistributedError for a celery run that cannot start or finish,
+    RunBusy for a local run that another process is executing.
     """
+    if executor == "celery":
+        from govmedia.run.distributed import run_distributed  # Celery loads only when used
+
+        _started(plan, started, progress)
+        run_distributed(engine, settings, plan, progress=progress, note=note)
+        return finish(engine, plan, review_required=settings.review_required)
+    try:
+        with exclusive(engine, run_lock(plan.run_id)):
+            # What another process saved between planning and now is not collected again.
+            saved = runs.scores_since(engine, plan.run_id, plan.system.id, 0)
+            done = plan.done | {account_id for _, account_id, _ in saved}
+            plan = replace(plan, done=done, resumed=plan.resumed or bool(done))
+            _started(plan, started, progress)
+            run_local(engine, settings, plan, progress=progress)
+            return finish(engine, plan, review_required=settings.review_required)
+    except LockHeld:
+        raise RunBusy(f"运行 {plan.run_id} 正由另一个进程执行（govmedia inspect、监测或工作台），"
+                      "同一运行不能同时执行两次：请等它结束后再续跑") from None
+
+
+def _started(plan: RunPlan, started: Callable[[RunPlan], None] | None,
+             progress: Progress | None) -> None:
+    """Say that the run is under way, and report the accounts it already has as done."""
+    if started is not None:
+        started(plan)
     if progress is not None:
         for row in plan.rows:
             if row.id in plan.done:
                 progress(row.name, RESUMED)
-    if executor == "celery":
-        from govmedia.run.distributed import run_distributed  # Celery loads only when used
-
-        run_distributed(engine, settings, plan, progress=progress, note=note)
-    else:
-        run_local(engine, settings, plan, progress=progress)
-    return finish(engine, plan, review_required=settings.review_required)
 
 
 def inspect_accounts(engine: Engine, settings: Settings, rows: Sequence[AccountRow],

@@ -30,6 +30,20 @@ def _key(name: str) -> int:
                           signed=True)
 
 
+def run_lock(run_id: int) -> str:
+    """Return the name of the lock held while a process executes run run_id locally."""
+    return f"run-{run_id}"
+
+
+def lock_file(engine: Engine, name: str) -> Path | None:
+    """Return the file beside an SQLite database that the lock `name` is taken on; None for
+    another database (PostgreSQL locks in the server) or an in-memory one."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return Path(f"{database}.{name}.lock")
+
+
 @contextmanager
 def exclusive(engine: Engine, name: str) -> Iterator[None]:
     """Hold the lock `name` for this database while the block runs; raise LockHeld if taken."""
@@ -46,11 +60,10 @@ def exclusive(engine: Engine, name: str) -> Iterator[None]:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
                 conn.commit()
         return
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+    path = lock_file(engine, name)
+    if path is None:
         yield
         return
-    path = Path(f"{database}.{name}.lock")
     with path.open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

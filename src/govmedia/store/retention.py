@@ -13,6 +13,7 @@ a run whose rows cannot be removed keeps its folder.
 from __future__ import annotations
 
 import shutil
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govmedia.store.archive import run_warc_path
+from govmedia.store.locks import lock_file, run_lock
 from govmedia.store.models import (
     ArtifactRow,
     CheckResultRow,
@@ -111,6 +113,10 @@ def remove_run(engine: Engine, data_dir: str | Path, run: RunInfo) -> PrunedRun:
         rows = _delete_rows(engine, run.id)
     except IntegrityError as exc:
         return PrunedRun(run, 0, 0, 0, shown, f"数据库记录无法删除（{exc.orig}），归档已保留")
+    lock = lock_file(engine, run_lock(run.id))  # SQLite: the run's lock file goes with it
+    if lock is not None:
+        with suppress(OSError):  # an empty file left behind is harmless
+            lock.unlink(missing_ok=True)
     if not shown:
         return PrunedRun(run, rows, 0, 0, "")
     try:
