@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govmedia.artifacts import CHINA_TZ
-from govmedia.monitor.channels import channels_from_settings
+from govmedia.monitor.channels import Channel, channels_from_settings
 from govmedia.monitor.cycle import run_cycle
 from govmedia.sandbox import registry_rows, run_world
 from govmedia.settings import Settings
@@ -313,3 +313,57 @@ def test_email_to_a_server_with_an_unknown_certificate_fails_clearly(tmp_path, w
         (email,) = report.channels
         assert email.alerts_failed == 2 and "证书无法验证" in email.errors[0] and sleeps == []
         assert secure.messages == []
+
+
+def test_an_unforeseen_error_on_one_channel_leaves_the_others_recorded(tmp_path, world, rx,
+                                                                       mail):
+    cfg = settings_for(tmp_path, world, rx, mail)
+    # A URL parse_webhook refuses, as a channel made some other way could still carry one:
+    # httpx raises InvalidURL, which is no DeliveryError.
+    bad = Channel("generic:bad-port", "generic", "坏端口", "http://127.0.0.1:abc/hook", "json")
+    channels = [*channels_from_settings(cfg), bad]
+    eng = open_db(cfg.db)
+    upsert_accounts(eng, registry_rows(world))
+    report = run_cycle(eng, cfg, "daily", NOW, system="gb-2019-19", channels=channels,
+                       sleep=lambda _s: None)
+    by_id = {r.channel.id: r for r in report.channels}
+    assert report.failed and by_id[bad.id].alerts_failed == 2
+    assert by_id[bad.id].errors[0].startswith("发送时出现意外错误（InvalidURL")
+    assert all(r.messages_sent == 2 for r in report.channels if r.channel.id != bad.id)
+
+    # Next cycle: only the broken channel still has the two alerts due; nobody re-sends.
+    world.now = NOW + timedelta(hours=1)
+    again = run_cycle(eng, cfg, "daily", world.now, system="gb-2019-19", channels=channels,
+                      sleep=lambda _s: None)
+    assert again.due == 2
+    assert {r.channel.id: r.messages_sent for r in again.channels} == {
+        c.id: 0 for c in channels}
+    assert all(len(rx.posts_to(p)) == 2 for p in HOOKS) and len(mail.messages) == 2
+
+
+class Killed(BaseException):
+    """Stands for the process being killed while it sends."""
+
+
+def test_a_kill_while_sending_resends_at_most_the_message_in_flight(tmp_path, world, rx,
+                                                                    mail):
+    cfg = settings_for(tmp_path, world, rx, mail, alert_email_to="",
+                       alert_webhooks=rx.url("/hook"))
+    calls = []
+
+    def clock() -> float:  # read once before each post: the second post never goes out
+        calls.append(1)
+        if len(calls) == 2:
+            raise Killed
+        return time.time()
+
+    with pytest.raises(Killed):
+        cycle(cfg, world, "daily", NOW, clock=clock)
+    assert len(rx.posts_to("/hook")) == 1
+    with Session(open_db(cfg.db)) as s:
+        assert [r.status for r in s.scalars(select(AlertDeliveryRow))] == ["sent"]
+
+    again = cycle(cfg, world, "daily", NOW + timedelta(hours=1))
+    assert again.due == 1 and not again.failed
+    sent = [a["id"] for p in rx.posts_to("/hook") for a in p.json["alerts"]]
+    assert len(sent) == 2 and len(set(sent)) == 2  # the first alert was not sent again

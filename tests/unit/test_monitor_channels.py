@@ -22,7 +22,7 @@ from govmedia.monitor.channels import (
     webhook_request,
 )
 from govmedia.monitor.delivery import plan_messages
-from govmedia.monitor.messages import alert_message, digest_messages
+from govmedia.monitor.messages import Message, alert_message, digest_messages
 from govmedia.settings import Settings
 from govmedia.store.alerts import DueAlert
 
@@ -63,6 +63,9 @@ def test_webhook_kind_from_host_or_option(url, kind, msg):
     ("https://oapi.dingtalk.com/robot/send#msg=post", "不支持 msg=post"),
     ("https://example.gov.cn/h#kind=slack", "kind=slack"),
     ("https://example.gov.cn/h#colour=red", "colour"),
+    ("https://ops.example.gov.cn:abc/hooks/govmedia", "端口无效"),
+    ("https://ops.example.gov.cn:70000/hooks/govmedia", "端口无效"),
+    ("https://ops.example.gov.cn:0/hooks/govmedia", "端口无效"),
     ("['https://a.example.gov.cn/h', 'https://b.example.gov.cn/h']", "不能写成数组"),
     ("https://a.example.gov.cn/h\nhttps://a.example.gov.cn/h#name=again", "重复"),
 ])
@@ -86,6 +89,10 @@ def test_several_webhooks_and_email_from_settings():
     (Settings(alert_email_to="not-an-address", smtp_host="h"), "邮件地址无效"),
     (Settings(alert_mode="weekly"), "alert_mode"),
     (Settings(smtp_security="tls"), "smtp_security"),
+    (Settings(alert_email_to="a@example.gov.cn", smtp_host="h", smtp_from="青禾省新媒体办"),
+     "smtp_from"),
+    (Settings(alert_email_to="a@example.gov.cn", smtp_host="h", smtp_from="办 <xmt@>"),
+     "smtp_from"),
 ])
 def test_bad_channel_settings(settings, error):
     with pytest.raises(ChannelError, match=error):
@@ -210,3 +217,38 @@ def test_an_oversized_single_alert_is_cut_not_dropped():
     body = json.loads(webhook_request(ch, alert_message(huge, "new", "weekly", AS_OF), NOW)[1])
     content = body["text"]["content"]
     assert len(content.encode()) <= 2048 and content.endswith("（内容过长，已截断）")
+
+
+def _many_alerts(n: int) -> list[DueAlert]:
+    kinds = ["veto_candidate", "freshness_warning", "link_broken"]
+    return [_alert(i, kinds[i % 3], f"青禾测试账号{i:03d}") for i in range(n)]
+
+
+@pytest.mark.parametrize("url", [
+    "https://open.feishu.cn/open-apis/bot/v2/hook/x#secret=s3cr3t",  # post: ~30 bytes a line
+    "https://open.feishu.cn/open-apis/bot/v2/hook/x#msg=text",
+    "https://oapi.dingtalk.com/robot/send?access_token=t#secret=SECabc",
+])
+def test_digest_parts_have_request_bodies_within_the_robots_20kb(url):
+    ch = parse_webhook(url)
+    alerts = _many_alerts(400)
+    parts = plan_messages(ch, alerts, {}, "weekly", AS_OF, "digest")
+    assert len(parts) > 1
+    assert [a.alert_id for p in parts for a in p.alerts] == [a.alert_id for a in alerts]
+    for p in parts:
+        body = webhook_request(ch, p, NOW)[1]
+        assert len(body) <= 20000
+        assert "内容过长" not in body.decode()  # split to fit, never cut
+
+
+def test_feishu_post_of_many_short_lines_is_cut_to_the_body_limit():
+    ch = parse_webhook("https://open.feishu.cn/open-apis/bot/v2/hook/x#secret=s3cr3t")
+    text = "\n".join(f"{i}. 青禾发布" for i in range(900))  # ~16 KB of text, 900 lines
+    assert len(text.encode()) <= 18000
+    msg = Message("【疑似单项否决】青禾发布", text, text, (), "daily", AS_OF, False, ())
+    assert not fits(ch, msg)
+    body = webhook_request(ch, msg, NOW)[1]
+    assert len(body) <= 20000
+    lines = [p[0]["text"] for p in json.loads(body)["content"]["post"]["zh_cn"]["content"]]
+    assert lines[0] == "0. 青禾发布" and lines[-1] == "…（内容过长，已截断）"
+    assert len(lines) > 300  # cut to what fits, not to nothing

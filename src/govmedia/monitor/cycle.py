@@ -1,8 +1,9 @@
 """One monitoring cycle: observe the accounts, decide which alerts are due, send them, record.
 
 The order keeps alerts exactly-once-ish without a lock: the alert state is written before
-anything is sent, and each delivery is recorded after it, so a cycle that dies halfway leaves
-its unsent alerts due for the next cycle (at worst one alert is sent twice, never none).
+anything is sent, and each message's delivery is recorded as soon as that message is done, so
+a cycle that dies halfway leaves its unsent alerts due for the next cycle (at worst the
+message in flight on each channel, an alert or a digest part, is sent twice; never none).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ from govmedia.monitor.warnings import EarlyWarning, Observation, early_warnings
 from govmedia.monitor.weekly import Progress, observe_weekly
 from govmedia.settings import Settings
 from govmedia.store.accounts import list_accounts
-from govmedia.store.alerts import apply_decisions, due_alerts, load_states, record_deliveries
+from govmedia.store.alerts import (
+    DeliveryOutcome,
+    apply_decisions,
+    due_alerts,
+    load_states,
+    record_deliveries,
+)
 
 CYCLES = ("daily", "weekly")
 
@@ -93,8 +100,10 @@ def run_cycle(engine: Engine, settings: Settings, cycle: str, as_of: datetime, *
     changes = {d.key: d.action for d in report.alerting}
     due = due_alerts(engine, [c.id for c in channels])
     report.due = len({a.alert_id for alerts in due.values() for a in alerts})
-    report.channels = deliver(channels, due, changes, cycle, as_of, settings, sleep=sleep,
-                              clock=clock, ssl_context=ssl_context)
-    record_deliveries(engine, [o for r in report.channels for o in r.outcomes],
-                      datetime.now(CHINA_TZ))
+
+    def record(outcomes: Sequence[DeliveryOutcome]) -> None:
+        record_deliveries(engine, outcomes, datetime.now(CHINA_TZ))
+
+    report.channels = deliver(channels, due, changes, cycle, as_of, settings, record=record,
+                              sleep=sleep, clock=clock, ssl_context=ssl_context)
     return report

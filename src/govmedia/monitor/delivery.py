@@ -3,16 +3,20 @@
 Channels are sent to in parallel (one thread each), so a channel that hangs or fails does not
 hold up the others. Within a channel, a message is tried up to `alert_attempts` times while the
 failure is one that waiting can cure (network, HTTP 5xx/429, a robot's rate limit, an SMTP 4xx);
-after a message has failed, the channel's other messages wait for the next cycle. Every alert
-gets an outcome (sent, or failed with the reason), which the cycle stores and reports: a failed
-alert stays due and is sent again next cycle.
+after a message has failed, the channel's other messages wait for the next cycle. An error
+nobody foresaw (an exception other than DeliveryError) fails that message and channel only,
+with its traceback logged. Every alert gets an outcome (sent, or failed with the reason),
+handed to `record` as soon as its message is done, so the store knows what went out even when
+the process dies mid-cycle: a failed alert stays due and is sent again next cycle.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import smtplib
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 import httpx
 
@@ -31,6 +35,8 @@ from govmedia.settings import Settings
 from govmedia.store.alerts import DeliveryOutcome, DueAlert
 
 Sleep = Callable[[float], None]
+Record = Callable[[Sequence[DeliveryOutcome]], None]
+log = logging.getLogger(__name__)
 USER_AGENT = "govmedia/0.1 (+government new-media monitoring)"
 SENDER_NAME = "政务新媒体监测"
 
@@ -101,21 +107,26 @@ def post_webhook(client: httpx.Client, channel: Channel, message: Message, now: 
         raise DeliveryError(f"机器人返回错误 {code}：{why}".rstrip("："), limited)
 
 
-def _sender(settings: Settings) -> str:
+def _sender(settings: Settings) -> tuple[str, str]:
+    """Return the sender's display name and address: smtp_from ("a@b.cn" or "名称 <a@b.cn>"),
+    else the SMTP login when it is an address."""
     if settings.smtp_from:
-        return settings.smtp_from
-    return settings.smtp_user if "@" in settings.smtp_user else "govmedia@localhost"
+        name, addr = parseaddr(settings.smtp_from)
+        return name or SENDER_NAME, addr
+    addr = settings.smtp_user if "@" in settings.smtp_user else "govmedia@localhost"
+    return SENDER_NAME, addr
 
 
 def email_of(settings: Settings, channel: Channel, message: Message) -> EmailMessage:
     """Return the e-mail that carries a message (UTF-8 plain text)."""
     mail = EmailMessage()
     mail["Subject"] = message.subject
-    user, _, domain = _sender(settings).partition("@")
-    mail["From"] = Address(SENDER_NAME, user, domain)
+    name, addr = _sender(settings)
+    sender = Address(name, addr_spec=addr)  # a Chinese name goes out RFC 2047 encoded
+    mail["From"] = sender
     mail["To"] = ", ".join(channel.recipients)
     mail["Date"] = formatdate(localtime=True)
-    mail["Message-ID"] = make_msgid(domain=domain or "govmedia")
+    mail["Message-ID"] = make_msgid(domain=sender.domain or "govmedia")
     mail.set_content(message.text)
     return mail
 
@@ -184,10 +195,20 @@ def _with_retries(send: Callable[[], str], attempts: int, delay: float,
     raise AssertionError("unreachable")
 
 
+def _unforeseen(channel: Channel, exc: Exception) -> str:
+    """Return the Chinese reason of an error nobody foresaw, logging its traceback."""
+    log.error("alert channel %s: unexpected error", channel.name, exc_info=exc)
+    return f"发送时出现意外错误（{type(exc).__name__}：{exc}），下一轮重试"
+
+
 def deliver_channel(channel: Channel, messages: Sequence[Message], settings: Settings, *,
-                    sleep: Sleep = time.sleep, clock: Callable[[], float] = time.time,
+                    record: Record | None = None, sleep: Sleep = time.sleep,
+                    clock: Callable[[], float] = time.time,
                     ssl_context: ssl.SSLContext | None = None) -> ChannelReport:
-    """Send the messages to one channel in order; return what was sent and what failed."""
+    """Send the messages to one channel in order; return what was sent and what failed.
+
+    record gets the outcomes of each message as soon as that message is done.
+    """
     report = ChannelReport(channel)
     broken = ""
     with httpx.Client(timeout=settings.http_timeout, headers={"user-agent": USER_AGENT}) as http:
@@ -202,8 +223,12 @@ def deliver_channel(channel: Channel, messages: Sequence[Message], settings: Set
             if broken:
                 n, err, note = 0, f"本轮未发送：该渠道前一条消息失败（{broken}）", ""
             else:
-                n, err, note = _with_retries(lambda m=m: send_one(m), settings.alert_attempts,
-                                             settings.alert_retry_delay, sleep)
+                try:
+                    n, err, note = _with_retries(lambda m=m: send_one(m),
+                                                 settings.alert_attempts,
+                                                 settings.alert_retry_delay, sleep)
+                except Exception as exc:  # one channel's bug fails that channel alone
+                    n, err, note = 1, _unforeseen(channel, exc), ""
                 broken = err
             if err:
                 report.messages_failed += 1
@@ -213,21 +238,37 @@ def deliver_channel(channel: Channel, messages: Sequence[Message], settings: Set
                 report.messages_sent += 1
                 if note:
                     report.errors.append(note)
-            report.outcomes += [DeliveryOutcome(a.alert_id, a.revision, channel.id, not err,
-                                                n, err or note) for a in m.alerts]
+            outcomes = [DeliveryOutcome(a.alert_id, a.revision, channel.id, not err, n,
+                                        err or note) for a in m.alerts]
+            report.outcomes += outcomes
+            if record is not None:
+                record(outcomes)
     return report
 
 
 def deliver(channels: Sequence[Channel], due: Mapping[str, Sequence[DueAlert]],
             changes: Mapping[str, str], cycle: str, as_of: datetime, settings: Settings, *,
-            sleep: Sleep = time.sleep, clock: Callable[[], float] = time.time,
+            record: Record | None = None, sleep: Sleep = time.sleep,
+            clock: Callable[[], float] = time.time,
             ssl_context: ssl.SSLContext | None = None) -> list[ChannelReport]:
-    """Send every channel its due alerts (in parallel); return one report per channel."""
+    """Send every channel its due alerts (in parallel); return one report per channel.
+
+    record (called from the channels' threads, one call at a time) gets the outcomes of each
+    message as soon as it is done.
+    """
     plans = [(c, plan_messages(c, due.get(c.id, ()), changes, cycle, as_of,
                                settings.alert_mode)) for c in channels]
     if not plans:
         return []
+    lock = threading.Lock()
+
+    def record_one(outcomes: Sequence[DeliveryOutcome]) -> None:
+        if record is not None:
+            with lock:
+                record(outcomes)
+
     with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="alerts") as pool:
-        futures = [pool.submit(deliver_channel, c, msgs, settings, sleep=sleep, clock=clock,
-                               ssl_context=ssl_context) for c, msgs in plans]
+        futures = [pool.submit(deliver_channel, c, msgs, settings, record=record_one,
+                               sleep=sleep, clock=clock, ssl_context=ssl_context)
+                   for c, msgs in plans]
         return [f.result() for f in futures]

@@ -28,10 +28,12 @@ def observations_of(result: dict[str, Any], rows: Sequence[AccountRow],
                     system: IndicatorSystem,
                     previous: dict[int, frozenset[tuple[str, str]]]) -> list[Observation]:
     """Return one observation per account of an evaluation result (build_result's dict)."""
-    ids = {(r.name, r.owner): r.id for r in rows}
+    # An account is unique by (platform, name, owner): one office may run a 青禾发布 on
+    # WeChat and another on Weibo, and each must get its own problems and alerts.
+    ids = {(r.platform, r.name, r.owner): r.id for r in rows}
     out = []
     for acc in result["accounts"]:
-        account_id = ids[(acc["name"], acc["owner"])]
+        account_id = ids[(acc["platform"], acc["name"], acc["owner"])]
         skipped = {n["check"]: n["reason"] for n in acc["not_checked"]}
         findings = tuple(Finding.from_dict(f) for f in acc["findings"]
                          if f.get("review") != "dismissed")
