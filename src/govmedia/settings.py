@@ -43,7 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("http_concurrency", "GOVMEDIA_HTTP_CONCURRENCY", 64, int,
             "How many HTTP requests may be open at the same time in one run, all hosts together."),
     Setting("browser", "GOVMEDIA_CHROMIUM", "", str,
-            "Chromium for the phone checks; empty: /usr/bin/chromium, else Playwright's own."),
+            "Chromium for the phone checks and PDFs; empty: /usr/bin/chromium-headless-shell, "
+            "else /usr/bin/chromium, else Playwright's own."),
     Setting("review_required", "GOVMEDIA_REVIEW_REQUIRED", False, bool,
             "Veto candidates (machine findings marked provisional) count only once confirmed."),
     Setting("web_cookie_secure", "GOVMEDIA_WEB_COOKIE_SECURE", True, bool,

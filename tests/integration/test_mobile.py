@@ -266,3 +266,20 @@ def test_pages_of_many_sites_share_one_context_and_stay_right(rendered, tmp_path
         assert snap.ok, snap
         assert _results(snap)["mobile.small_text"].status == ("fail" if kind == "tiny_text"
                                                                else "ok"), kind
+
+
+def test_the_headless_shell_is_preferred_then_chromium(tmp_path, monkeypatch):
+    from govmedia.collect import browser as browser_mod
+
+    shell, full = tmp_path / "chromium-headless-shell", tmp_path / "chromium"
+    monkeypatch.setattr(browser_mod, "DEBIAN_HEADLESS_SHELL", str(shell))
+    monkeypatch.setattr(browser_mod, "DEBIAN_CHROMIUM", str(full))
+    assert find_chromium("")[0] is None and "chromium-headless-shell" in find_chromium("")[1]
+    full.write_text("#!/bin/sh\n")
+    full.chmod(0o755)
+    assert find_chromium("") == (str(full), "")
+    shell.write_text("#!/bin/sh\n")
+    assert find_chromium("") == (str(full), "")  # not executable: not a browser
+    shell.chmod(0o755)
+    assert find_chromium("") == (str(shell), "")
+    assert find_chromium(str(full)) == (str(full), "")  # the setting comes first

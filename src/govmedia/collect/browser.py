@@ -1,13 +1,13 @@
 """Phone rendering: open linked pages in a real Chromium as WeChat on a phone and measure them.
 
-One browser per run (Playwright driving Debian's Chromium, or the one the `browser` setting
-names, or Playwright's own) with one browser context (a phone: WeChat user agent, 390×844 at
-device scale 3, touch), at most `concurrency` pages at once, reused from page to page. One
-context for every site, not one per site: on a run over hundreds of sites this halves
-Chromium's CPU time (measured on the national bench's pages) and bounds its memory.
-Fonts and media are blocked (the measurements do not need them); each page has a time limit
-for loading, and a page that never finishes loading is measured as it stands. Dialogs are
-dismissed and recorded, a crashed tab is reported, and the browser is always closed.
+One browser per run (Playwright driving Debian's chromium-headless-shell or Chromium, or the one the
+`browser` setting names, or Playwright's own) with one browser context (a phone: WeChat user agent,
+390×844 at device scale 3, touch), at most `concurrency` pages at once, reused from page to page.
+One context for every site, not one per site: on a run over hundreds of sites this halves Chromium's
+CPU time (measured on the national bench's pages) and bounds its memory. Fonts and media are blocked
+(the measurements do not need them); each page has a time limit for loading, and a page that never
+finishes loading is measured as it stands. Dialogs are dismissed and recorded, a crashed tab is
+reported, and the browser is always closed.
 
     async with PhoneBrowser(settings, shots_dir=path) as browser:
         snaps = await browser.measure_many(urls)   # tuple[MobileSnapshot, ...], input order
@@ -35,6 +35,10 @@ from govmedia.collect.http import WECHAT_UA
 from govmedia.settings import Settings
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium-headless-shell: the same Blink without the browser's UI layer. Preferred
+# when installed: on 263 national-sandbox pages it gave the same verdicts as the full browser
+# with about 40 % less CPU per page (its browser process does about half the work).
+DEBIAN_HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
 PHONE_HEIGHT = 844
 # Drawn on the page after measuring, for the screenshot only: a red line at the screen's edge.
 _MARK_EDGE = """(x) => { const d = document.createElement('div');
@@ -82,14 +86,17 @@ def mobile_urls(pages: Iterable[PageSnapshot]) -> list[str]:
 
 
 def find_chromium(setting: str = "") -> tuple[str | None, str]:
-    """Return (executable, "") or (None, reason): the setting, Debian's, then Playwright's."""
+    """Return (executable, "") or (None, reason): the setting, Debian's headless shell, Debian's
+    Chromium (the caller then tries Playwright's own)."""
     if setting:
         if Path(setting).is_file() and os.access(setting, os.X_OK):
             return setting, ""
         return None, f"设置的浏览器不存在或不可执行：{setting}（GOVMEDIA_CHROMIUM）"
-    if Path(DEBIAN_CHROMIUM).is_file():
-        return DEBIAN_CHROMIUM, ""
-    return None, "未找到 Chromium 浏览器（可安装 chromium，或用 GOVMEDIA_CHROMIUM 指定）"
+    for exe in (DEBIAN_HEADLESS_SHELL, DEBIAN_CHROMIUM):
+        if Path(exe).is_file() and os.access(exe, os.X_OK):
+            return exe, ""
+    return None, ("未找到 Chromium 浏览器（可安装 chromium-headless-shell 或 chromium，"
+                  "或用 GOVMEDIA_CHROMIUM 指定）")
 
 
 class PhoneBrowser:

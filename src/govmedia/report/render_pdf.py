@@ -1,10 +1,10 @@
 """PDF of a report: the report's HTML printed by headless Chromium (Playwright page.pdf).
 
-The browser is found the way the phone checks find it (collect/browser.py: the `browser`
-setting, else Debian's /usr/bin/chromium, else Playwright's own). The page is offline: every
-request other than the document itself is refused (the HTML is self-contained anyway). The
-footer carries the page number. Safe to call from a thread that runs an asyncio loop (the
-web app): the browser then runs on a thread of its own.
+The browser is found the way the phone checks find it (collect/browser.py: the `browser` setting,
+else Debian's chromium-headless-shell or chromium, else Playwright's own). The page is offline:
+every request other than the document itself is refused (the HTML is self-contained anyway). The
+footer carries the page number. Safe to call from a thread that runs an asyncio loop (the web app):
+the browser then runs on a thread of its own.
 """
 
 from __future__ import annotations
