@@ -92,7 +92,8 @@ def test_rerun_is_stable_and_table_format_prints(demo_world, tmp_path):
     first = run_inspect(db, demo_world, tmp_path)
     second = run_inspect(db, demo_world, tmp_path)
     assert [a["verdict"] for a in first["accounts"]] == [a["verdict"] for a in second["accounts"]]
-    env = {"GOVMEDIA_DB": db, "GOVMEDIA_WECHAT_API_BASE": demo_world.base_url, "COLUMNS": "200"}
+    env = {"GOVMEDIA_DB": db, "GOVMEDIA_WECHAT_API_BASE": demo_world.base_url, "COLUMNS": "200",
+           "GOVMEDIA_DATA_DIR": str(tmp_path / "data")}
     out = CliRunner().invoke(app, ["inspect", "--as-of", AS_OF.isoformat()], env=env)
     assert out.exit_code == 0, out.output
     assert "中国民政" in out.output and "不合格" in out.output and "合格率" in out.output
@@ -107,7 +108,8 @@ def test_interrupted_run_is_consistent_and_resumes(demo_world, tmp_path, monkeyp
     engine = open_db(db)
     upsert_accounts(engine, registry_rows(demo_world))
     rows = list_accounts(engine)
-    settings = load_settings().with_(db=db, wechat_api_base=demo_world.base_url)
+    settings = load_settings().with_(db=db, wechat_api_base=demo_world.base_url,
+                                      data_dir=str(tmp_path / "data"))
     seen = []
 
     def ctrl_c_after_five(name, verdict):
