@@ -274,3 +274,117 @@ def test_weekly_monitor_inspects_on_celery_and_alerts(tmp_path, pg_url, prefix, 
     states = _rows(engine, "SELECT state, attempts FROM run_tasks")
     engine.dispose()
     assert Counter(states) == {("done", 1): len(world.accounts)}  # done by the workers
+
+
+class FakeClock:
+    """The follower's clock and sleep: time passes only when it sleeps (no test waits)."""
+
+    def __init__(self, on_sleep=None) -> None:
+        self.now, self.sleeps, self.on_sleep = 0.0, 0, on_sleep
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.sleeps += 1
+        assert self.sleeps < 5000, "the follower never gave up"
+        if self.on_sleep is not None:
+            self.on_sleep(self.now)
+
+
+def _distributed_plan(engine, world, names):
+    from govmedia.run.inspect import plan_run
+    from govmedia.store.accounts import list_accounts, upsert_accounts
+
+    upsert_accounts(engine, [r for r in registry_rows(world) if r["name"] in names])
+    return plan_run(engine, list_accounts(engine), "gb-2019-19", AS_OF)
+
+
+def test_lost_tasks_are_queued_again_then_the_run_stops(tmp_path, pg_url, prefix):
+    # No worker takes the tasks (as when they are lost): the follower queues them again a
+    # bounded number of times, then stops with one clear error, not polling for ever. While a
+    # worker is busy with another run's task it does not count as lost.
+    from datetime import timedelta
+
+    from govmedia.run.distributed import REQUEUES, DistributedError, run_distributed, stale_after
+    from govmedia.settings import Settings
+    from govmedia.store import runs, tasks
+
+    world = load_world(AS_OF, "demo")  # not served: nothing is collected
+    engine = open_db(pg_url)
+    plan = _distributed_plan(engine, world, PICK[:2])
+    other, _ = runs.start_or_resume_run(engine, AS_OF - timedelta(days=7), "gb-2019-19",
+                                        [plan.rows[0].id], AS_OF)
+    tasks.queue(engine, other, [plan.rows[0].id], AS_OF)
+    settings = Settings(db=pg_url, broker=REDIS, broker_prefix=prefix)
+    stale = stale_after(settings)
+    assert stale > settings.task_lease
+    busy_until = 3 * stale
+    client = redis.Redis.from_url(REDIS)
+    queue = f"{prefix}:govmedia.accounts"
+    grew = []  # (time, messages queued) each time the queue grew
+
+    def on_sleep(now: float) -> None:
+        if now < busy_until:  # a worker starts another run's task now and then
+            tasks.begin(engine, other, plan.rows[0].id, "w@elsewhere", AS_OF)
+        length = client.llen(queue)
+        if not grew or length > grew[-1][1]:
+            grew.append((now, length))
+
+    clock = FakeClock(on_sleep)
+    notes = []
+    with pytest.raises(DistributedError) as err:
+        run_distributed(engine, settings, plan, note=notes.append, poll=stale / 20, clock=clock,
+                        sleep=clock.sleep)
+    client.close()
+    message = str(err.value)
+    assert err.value.code == 1
+    assert message.startswith("2 个账号的任务已丢失") and f"重新排队 {REQUEUES} 次" in message
+    assert f"govmedia inspect --resume {plan.run_id} --executor celery" in message
+    # The two tasks went out once, then REQUEUES more times, none while the worker was busy.
+    assert [n for _, n in grew] == [2 * (1 + k) for k in range(REQUEUES + 1)]
+    assert all(t > busy_until + stale for t, _ in grew[1:])
+    assert clock.now > busy_until + (REQUEUES + 1) * stale
+    assert notes[-1].startswith("尚无 worker 领取任务")
+    assert runs.find_run(engine, plan.run_id).status == "running"  # left to resume
+    engine.dispose()
+
+
+def test_lost_tasks_are_done_once_queued_again(tmp_path, pg_url, prefix, workers,
+                                               monkeypatch):
+    # The first tasks never reach Redis (lost as when Redis restarts); the worker does them
+    # once the follower queues them again, and each account is saved once.
+    from govmedia.run import distributed
+    from govmedia.settings import Settings
+
+    world = load_world(AS_OF, "demo")
+    with run_world(world):
+        env = _env(world, pg_url, prefix, tmp_path / "data", GOVMEDIA_CHROMIUM="/nonexistent")
+        workers.env = env
+        workers.start()
+        log, deadline = tmp_path / "worker-0.log", time.monotonic() + 120
+        while b" ready." not in log.read_bytes():  # the worker takes tasks from now on
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+            time.sleep(0.05)
+        engine = open_db(pg_url)
+        plan = _distributed_plan(engine, world, PICK[:2])
+        sent, send = [], distributed.send_tasks
+
+        def lossy(settings, run_id, account_ids, as_of, system_ref):
+            sent.append(sorted(account_ids))
+            if len(sent) > 1:
+                send(settings, run_id, account_ids, as_of, system_ref)
+
+        monkeypatch.setattr(distributed, "send_tasks", lossy)
+        settings = Settings(db=pg_url, broker=REDIS, broker_prefix=prefix)
+        notes = []
+        distributed.run_distributed(engine, settings, plan, note=notes.append, poll=0.05,
+                                    stale=5.0)
+    ids = sorted(r.id for r in plan.rows)
+    assert sent[0] == sent[1] == ids  # queued once (lost), then again
+    assert "2 个任务无进展后重新排队" in notes[-1]
+    scores = Counter(r[0] for r in _rows(engine, "SELECT account_id FROM scores"))
+    assert scores == {a: 1 for a in ids}
+    assert {r[0] for r in _rows(engine, "SELECT state FROM run_tasks")} == {"done"}
+    engine.dispose()

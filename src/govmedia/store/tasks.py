@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from govmedia.store.models import AccountRow, RunTaskRow
@@ -31,6 +31,14 @@ class TaskCounts:
     restarted: int  # tasks that started more than once
     workers: tuple[str, ...]  # workers that started a task of this run
     failures: tuple[tuple[int, str, str], ...]  # (account id, name, error): failed for good
+    attempts: int = 0  # task starts, all tasks together
+    latest: datetime | None = None  # the last change of any task row (UTC)
+
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """Return what changes whenever any task of the run moves (started, saved, failed,
+        queued again)."""
+        return (tuple(sorted(self.states.items())), self.attempts, self.latest)
 
 
 def queue(engine: Engine, run_id: int, account_ids: Iterable[int], now: datetime) -> None:
@@ -102,7 +110,8 @@ def counts(engine: Engine, run_id: int) -> TaskCounts:
     """Return where the tasks of a run stand."""
     with Session(engine) as s:
         rows = s.execute(select(RunTaskRow.account_id, RunTaskRow.state, RunTaskRow.attempts,
-                                RunTaskRow.worker, RunTaskRow.error, AccountRow.name)
+                                RunTaskRow.worker, RunTaskRow.error, RunTaskRow.updated_at,
+                                AccountRow.name)
                          .join(AccountRow, AccountRow.id == RunTaskRow.account_id)
                          .where(RunTaskRow.run_id == run_id)).all()
     return TaskCounts(
@@ -110,7 +119,19 @@ def counts(engine: Engine, run_id: int) -> TaskCounts:
         restarted=sum(1 for r in rows if r.attempts > 1),
         workers=tuple(sorted({r.worker for r in rows if r.worker})),
         failures=tuple((r.account_id, r.name, r.error) for r in rows if r.state == "failed"),
+        attempts=sum(r.attempts for r in rows),
+        latest=max((r.updated_at for r in rows), default=None),
     )
+
+
+def activity(engine: Engine) -> tuple[int, int]:
+    """Return (task starts, tasks done) over every run of the database: it changes whenever a
+    worker starts or saves any task (and not when a task is only queued again)."""
+    with Session(engine) as s:
+        started, done = s.execute(select(func.coalesce(func.sum(RunTaskRow.attempts), 0),
+                                         func.count().filter(RunTaskRow.state == "done"))
+                                  ).one()
+    return int(started), int(done)
 
 
 def attempts(engine: Engine, run_id: int) -> dict[int, int]:
