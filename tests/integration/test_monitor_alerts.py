@@ -158,11 +158,13 @@ def test_resolved_then_back_alerts_again(tmp_path, world, rx, mail):
     assert back.actions["back"] == 1
 
 
-def test_weekly_links_new_changed_resolved_back_and_baseline(tmp_path, world, rx, mail):
+def test_weekly_links_new_resolved_back_and_baseline_not_a_changed_reason(tmp_path, world,
+                                                                          rx, mail):
     cfg = settings_for(tmp_path, world, rx, mail, alert_email_to="")
     site = account(world, HEALTHY).extra
+    baseline = account(world, SILENT_11).extra
     # Already broken in the first inspection: the baseline, never a "newly broken" alert.
-    account(world, SILENT_11).extra["site"] = {"hdjl/ldxx/": "404"}
+    baseline["site"] = {"hdjl/ldxx/": "404"}
 
     def links():
         return [(a, c) for a, k, c in texts(rx) if k == "link_broken"]
@@ -180,17 +182,25 @@ def test_weekly_links_new_changed_resolved_back_and_baseline(tmp_path, world, rx
     still = cycle(cfg, world, "weekly", NOW + timedelta(days=14))
     assert links() == [(HEALTHY, "new")] and still.actions["seen"] >= 2
 
-    site["site"] = {"hdjl/zxft/": "500"}  # the problem changes: alert again
-    cycle(cfg, world, "weekly", NOW + timedelta(days=21))
-    assert links() == [(HEALTHY, "new"), (HEALTHY, "changed")]
+    # The same links still broken, with another error: no alert (not newly broken).
+    site["site"] = {"hdjl/zxft/": "500"}
+    baseline["site"] = {"hdjl/ldxx/": "500"}
+    flipped = cycle(cfg, world, "weekly", NOW + timedelta(days=21))
+    assert links() == [(HEALTHY, "new")]
+    assert not [d for d in flipped.alerting if d.warning.kind == "link_broken"]
+    assert {d.action for d in flipped.decisions if d.warning is not None
+            and d.warning.kind == "link_broken"} == {"seen"}
+    baseline["site"] = {"hdjl/ldxx/": "404"}  # and back again
+    cycle(cfg, world, "weekly", NOW + timedelta(days=24))
+    assert links() == [(HEALTHY, "new")]
 
     site["site"] = {}
     fixed = cycle(cfg, world, "weekly", NOW + timedelta(days=28))
-    assert fixed.actions["resolved"] >= 1 and links() == [(HEALTHY, "new"), (HEALTHY, "changed")]
+    assert fixed.actions["resolved"] >= 1 and links() == [(HEALTHY, "new")]
 
     site["site"] = {"hdjl/zxft/": "404"}
     cycle(cfg, world, "weekly", NOW + timedelta(days=35))
-    assert links() == [(HEALTHY, "new"), (HEALTHY, "changed"), (HEALTHY, "back")]
+    assert links() == [(HEALTHY, "new"), (HEALTHY, "back")]
 
     # A daily cycle does not look at links, so it neither resolves nor repeats them.
     site["site"] = {}
@@ -200,7 +210,7 @@ def test_weekly_links_new_changed_resolved_back_and_baseline(tmp_path, world, rx
     with Session(open_db(cfg.db)) as s:
         link_rows = s.scalars(select(AlertRow).where(AlertRow.check == "link.dead")).all()
     assert {(r.target, r.status, r.revision) for r in link_rows} == {
-        ("互动交流/领导信箱", "open", 0), ("互动交流/在线访谈", "open", 3)}
+        ("互动交流/领导信箱", "open", 0), ("互动交流/在线访谈", "open", 2)}
 
 
 def test_digest_is_one_message_per_channel_per_cycle(tmp_path, world, rx, mail):

@@ -7,17 +7,25 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+import govmedia.commands.monitor as monitor_command
 from govmedia.artifacts import CHINA_TZ
 from govmedia.cli import app
 from govmedia.sandbox import registry_rows, run_world
-from govmedia.store.accounts import upsert_accounts
+from govmedia.store import runs
+from govmedia.store.accounts import list_accounts, upsert_accounts
 from govmedia.store.db import open_db
 from govmedia.store.locks import exclusive
+from govmedia.store.models import RunRow, ScoreRow
 from tests.integration.monitor_helpers import (
     NO_BROWSER,
     SILENT_11,
@@ -150,3 +158,120 @@ def test_scheduler_stops_cleanly_on_a_signal(tmp_path, stop):
     assert proc.returncode == 0, rest + errors
     assert "监测已停止" in rest and "Traceback" not in errors
     assert "未配置预警渠道" in errors
+
+
+def _stored_runs(env):
+    """Return (id, status, accounts saved) of every stored run."""
+    with Session(open_db(env["GOVMEDIA_DB"])) as s:
+        return [(r.id, r.status, s.scalar(select(func.count()).select_from(ScoreRow)
+                                          .where(ScoreRow.run_id == r.id)))
+                for r in s.scalars(select(RunRow).order_by(RunRow.id))]
+
+
+def _interrupted_weekly(env, monkeypatch):
+    """Run `monitor --once weekly` at NOW and press Ctrl-C once the first account is saved
+    (SIGINT to this process, in the middle of the cycle); return the result."""
+    @contextmanager
+    def progress(_cycle):
+        pressed = []
+
+        def tick(_name, _verdict):
+            if not pressed:
+                pressed.append(1)
+                signal.raise_signal(signal.SIGINT)
+
+        yield tick
+
+    with monkeypatch.context() as m:
+        m.setattr(monitor_command, "_weekly_progress", progress)
+        out = monitor(env, "--once", "weekly", "--as-of", NOW.isoformat())
+    assert out.exit_code == 130, out.output
+    ((run_id, status, saved),) = _stored_runs(env)
+    assert (run_id, status) == (1, "running") and 1 <= saved < 3
+    return out
+
+
+def test_a_monitor_started_again_in_the_period_resumes_its_interrupted_weekly_run(
+        setup, monkeypatch):
+    _, rx, env = setup
+    cut = _interrupted_weekly(env, monkeypatch)
+    # NOW is a Friday; the weekly schedule (Monday 02:00) fires next on 2026-11-23.
+    assert ("已中止：每周全面检查未完成：2026-11-23 02:00 之前再次运行 govmedia monitor --once "
+            "weekly 即续跑") in " ".join(cut.output.split())
+    assert rx.posts == []
+
+    monkeypatch.setattr(monitor_command, "_now", lambda: NOW + timedelta(hours=3))
+    monkeypatch.setattr(monitor_command, "run_schedule", lambda *_a, **_k: None)  # stops
+    out = monitor(env)
+    assert out.exit_code == 0, out.output
+    assert "运行 1 是本周期中断的每周全面检查：现在续跑" in out.output
+    assert "续跑中断的每周全面检查：运行 1（监测时间点 2026-11-20 12:00）" in out.output
+    assert "每周全面检查 · 监测时间点 2026-11-20 12:00（运行 1）：3 个账号" in out.output
+    assert _stored_runs(env) == [(1, "complete", 3)]
+    assert {a["account"] for p in rx.posts_to("/hook") for a in p.json["alerts"]} == {
+        SILENT_11, SILENT_20}
+
+
+def test_an_interrupted_weekly_run_of_an_earlier_period_is_abandoned(setup, monkeypatch):
+    _, _, env = setup
+    _interrupted_weekly(env, monkeypatch)
+    # An unfinished run of `govmedia inspect`, not the monitor's: left alone throughout.
+    eng = open_db(env["GOVMEDIA_DB"])
+    ids = [a.id for a in list_accounts(eng)]
+    runs.start_or_resume_run(eng, NOW + timedelta(days=1), "gb-2019-19", ids, NOW)
+
+    later = NOW + timedelta(days=4)  # Tuesday: the weekly schedule fired on Monday 02:00
+    out = monitor(env, "--once", "weekly", "--as-of", later.isoformat())
+    assert out.exit_code == 0, out.output
+    assert ("中断的每周全面检查（运行 1，监测时间点 2026-11-20 12:00）不属于本周期，已放弃："
+            "本轮重新检查全部账号") in out.output
+    assert "每周全面检查 · 监测时间点 2026-11-24 12:00（运行 3）：3 个账号" in out.output
+    assert _stored_runs(env) == [(1, "abandoned", 1), (2, "running", 0), (3, "complete", 3)]
+
+    resume = CliRunner().invoke(app, ["inspect", "--resume", "1"], env=env)
+    assert resume.exit_code == 2 and "被之后的每周全面检查放弃" in resume.output
+    pruned = CliRunner().invoke(app, ["prune", "--keep", "1"], env=env)
+    assert pruned.exit_code == 0 and "已删除运行 #1" in pruned.output, pruned.output
+    assert [r[0] for r in _stored_runs(env)] == [2, 3]
+
+
+def test_a_failed_scheduled_cycle_is_one_line_and_the_schedule_goes_on(setup, monkeypatch):
+    _, rx, env = setup
+    data_dir = Path(env["GOVMEDIA_DATA_DIR"])
+    real_cycle = monitor_command.run_cycle
+
+    def connection_dropped(*_a, **_k):
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+    def schedule(_schedules, run_cycle, **_kwargs):  # three fire times, then a stop
+        data_dir.write_text("", encoding="utf-8")  # a file where the archives go
+        run_cycle("weekly", NOW)
+        data_dir.unlink()
+        monitor_command.run_cycle = connection_dropped
+        try:
+            run_cycle("daily", NOW + timedelta(hours=1))
+        finally:
+            monitor_command.run_cycle = real_cycle
+        run_cycle("daily", NOW + timedelta(hours=2))
+
+    monkeypatch.setattr(monitor_command, "run_schedule", schedule)
+    out = monitor(env)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "每周全面检查未完成：" in text and str(data_dir) in text
+    assert "每日更新巡检未完成：server closed the connection（下一轮再试）" in text
+    assert "每日更新巡检 · 监测时间点 2026-11-20 14:00：3 个账号" in text
+    assert "监测已停止" in text and "Traceback" not in text
+    assert text.count("（下一轮再试）") == 2
+    assert len(rx.posts_to("/wecom")) == 2  # the cycle that worked sent its alerts
+
+
+def test_a_weekly_cycle_that_cannot_write_its_files_is_one_line_with_once(setup, tmp_path):
+    _, rx, env = setup
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    out = monitor({**env, "GOVMEDIA_DATA_DIR": str(blocked)}, "--once", "weekly", "--as-of",
+                  NOW.isoformat())
+    assert out.exit_code == 1, out.output
+    assert "每周全面检查未完成：" in out.output and "not-a-folder" in out.output
+    assert "Traceback" not in out.output and rx.posts == []

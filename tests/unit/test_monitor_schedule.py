@@ -13,6 +13,7 @@ from govmedia.monitor.schedule import (
     next_due,
     parse_schedule,
     run_schedule,
+    same_period,
 )
 
 FRIDAY_NOON = datetime(2026, 11, 20, 12, 0, tzinfo=CHINA_TZ)
@@ -109,3 +110,14 @@ def test_a_wait_that_wakes_early_waits_again():
     run_schedule([DAILY], fake.run, clock=fake.clock, wait=short_wait)
     assert fake.ran == [("daily", _at(21, 8, 30))]
     assert [w for w in fake.waits if w] == [3600.0] * 20 + [1800.0]  # 20 h 30 min in slices
+
+
+@pytest.mark.parametrize(("earlier", "now", "same"), [
+    (_at(23, 2, 0), _at(23, 9, 0), True),  # the weekly cycle's own fire time
+    (_at(23, 2, 5), _at(29, 23, 59), True),  # Sunday: the schedule has not fired again
+    (_at(23, 2, 5), _at(30, 2, 0), False),  # the next Monday 02:00: a new period
+    (_at(22, 12, 0), _at(23, 9, 0), False),  # Sunday's run, seen after Monday 02:00
+    (_at(23, 9, 0), _at(23, 8, 0), False),  # not before now
+])
+def test_same_period(earlier, now, same):
+    assert same_period(WEEKLY, earlier, now) is same

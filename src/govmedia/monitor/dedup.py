@@ -1,19 +1,21 @@
 """Dedup: which early warnings need an alert, given what was alerted before (pure).
 
 One alert per problem (account + check + target) until it changes: a problem seen again with
-the same fingerprint gives nothing; a changed fingerprint, or a problem back after it was
-resolved, gives a new revision (a new alert). A problem is resolved when its check reached a
-verdict for its account in this cycle and did not find it; a check that could not run
-resolves nothing, and a cycle that did not run a check (the daily one runs only the
-freshness checks) leaves that check's problems as they are.
+the same fingerprint gives nothing; a changed fingerprint (warnings.compare), or a problem
+back after it was resolved, gives a new revision (a new alert), unless the warning says it
+needs none (a link problem already in the account's previous run: it is recorded quietly,
+so a link broken since the baseline never alerts because its error changed). A problem is
+resolved when its check reached a verdict for its account in this cycle and did not find it;
+a check that could not run resolves nothing, and a cycle that did not run a check (the daily
+one runs only the freshness checks) leaves that check's problems as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from govmedia.monitor.warnings import EarlyWarning, Observation
+from govmedia.monitor.warnings import EarlyWarning, Observation, compare
 
 # What a decision does to the stored alert.
 NEW, CHANGED, BACK, SEEN, BASELINE, RESOLVED = (
@@ -51,7 +53,10 @@ def _decide(w: EarlyWarning, state: AlertState | None) -> Decision:
             return Decision(w.key, BACK, state.revision + 1, w)
         return Decision(w.key, BASELINE, state.revision, w)
     if state.fingerprint != w.fingerprint:
-        return Decision(w.key, CHANGED, state.revision + 1, w)
+        changed, keep = compare(state.fingerprint, w.fingerprint)
+        if changed and w.notify:
+            return Decision(w.key, CHANGED, state.revision + 1, w)
+        w = replace(w, fingerprint=keep)
     return Decision(w.key, SEEN, state.revision, w)
 
 

@@ -51,6 +51,12 @@ def next_fire(schedule: Schedule, after: datetime) -> datetime:
     return croniter(schedule.cron, start).get_next(datetime).astimezone(CHINA_TZ)
 
 
+def same_period(schedule: Schedule, earlier: datetime, now: datetime) -> bool:
+    """Return whether earlier lies in now's period of the schedule: at or after the last fire
+    time up to now (the schedule has not fired in (earlier, now])."""
+    return earlier <= now and next_fire(schedule, earlier) > now
+
+
 def next_due(schedules: Sequence[Schedule], after: datetime) -> tuple[datetime, str]:
     """Return the next fire time of any schedule and the cycle that runs then."""
     times = [(next_fire(s, after), PRIORITY.index(s.cycle), s.cycle) for s in schedules]

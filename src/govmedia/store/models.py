@@ -56,7 +56,9 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None]
     as_of: Mapped[datetime]
     indicator_system: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running | complete
+    # running | complete | abandoned (an interrupted monitor run given up by a later
+    # weekly cycle: never resumed, never a "previous run", removed by prune like a complete one)
+    status: Mapped[str] = mapped_column(String(20), default="running")
     account_ids: Mapped[list[Any]]
 
 
@@ -283,3 +285,19 @@ class RunTaskRow(Base):
     worker: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
+
+
+class MonitorRunRow(Base):
+    """A weekly full inspection the monitor started: its as-of and indicator system.
+
+    Its run is the unfinished run with this as-of and system (the run's id is known only once
+    the inspection has planned it); the next weekly cycle resumes that run or gives it up,
+    and leaves alone an unfinished run that `govmedia inspect` started.
+    """
+
+    __tablename__ = "monitor_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[datetime]
+    system: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime]

@@ -50,7 +50,7 @@ class RunInfo:
     as_of: datetime  # UTC
     system: str  # the indicator system's id
     account_ids: tuple[int, ...]
-    status: str  # running | complete
+    status: str  # running | complete | abandoned
 
 
 def to_db_time(t: datetime) -> datetime:
@@ -112,6 +112,9 @@ def resume_run(engine: Engine, run_id: int) -> tuple[RunInfo, set[int]]:
         if run.status == "complete":
             raise RunNotResumable(f"运行 {run_id} 已完成，无需续跑（重新评分请用 govmedia score "
                                   f"{run_id}）")
+        if run.status == "abandoned":
+            raise RunNotResumable(f"运行 {run_id} 是中断后被之后的每周全面检查放弃的监测运行，"
+                                  "不能续跑（请重新检查）")
         return _info(run), done_accounts(s, run.id, run.indicator_system)
 
 
@@ -233,6 +236,14 @@ def finish_run(engine: Engine, run_id: int, now: datetime) -> None:
     with Session(engine) as s, s.begin():
         run = s.get(RunRow, run_id)
         run.status, run.finished_at = "complete", to_db_time(now)
+
+
+def abandon_run(engine: Engine, run_id: int, now: datetime) -> None:
+    """Mark an unfinished run abandoned: never resumed, not a previous run, pruned as usual."""
+    with Session(engine) as s, s.begin():
+        run = s.get(RunRow, run_id)
+        if run is not None and run.status == "running":
+            run.status, run.finished_at = "abandoned", to_db_time(now)
 
 
 def stored_accounts(s: Session, run_id: int,
