@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from govmedia.artifacts import CHINA_TZ
 from govmedia.indicators.engine import ProfileError
-from govmedia.run.inspect import inspect_accounts
+from govmedia.run.inspect import RunBusy, inspect_accounts
 from govmedia.settings import Settings
 from govmedia.store.models import AccountRow
 
@@ -95,7 +95,7 @@ class JobRunner:
                                       progress=tick)
             job.run_id = result["run_id"]
             status, error = "complete", ""
-        except ProfileError as exc:
+        except (ProfileError, RunBusy) as exc:  # the user's to mend: their own sentence
             status, error = "failed", str(exc)
         except Exception as exc:  # the thread must report, never die silently
             log.exception("inspection job %s failed", job.id)
