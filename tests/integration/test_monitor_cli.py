@@ -275,3 +275,15 @@ def test_a_weekly_cycle_that_cannot_write_its_files_is_one_line_with_once(setup,
     assert out.exit_code == 1, out.output
     assert "每周全面检查未完成：" in out.output and "not-a-folder" in out.output
     assert "Traceback" not in out.output and rx.posts == []
+
+
+def test_once_weekly_at_another_time_of_the_period_keeps_that_time_and_the_run(
+        setup, monkeypatch):
+    _, _, env = setup
+    _interrupted_weekly(env, monkeypatch)
+    other = NOW + timedelta(hours=2)  # the same period (before Monday 02:00), another time
+    out = monitor(env, "--once", "weekly", "--as-of", other.isoformat())
+    assert out.exit_code == 0, out.output
+    assert "续跑中断" not in out.output and "已放弃" not in out.output
+    assert "每周全面检查 · 监测时间点 2026-11-20 14:00（运行 2）：3 个账号" in out.output
+    assert [(r[0], r[1]) for r in _stored_runs(env)] == [(1, "running"), (2, "complete")]

@@ -168,11 +168,17 @@ def _interrupted(eng: Any, weekly: Schedule, system_id: str,
     return pending, ""
 
 
-def _weekly_as_of(eng: Any, weekly: Schedule, system: str, as_of: datetime) -> datetime:
+def _weekly_as_of(eng: Any, weekly: Schedule, system: str, as_of: datetime, *,
+                  fixed: bool = False) -> datetime:
     """Return the as-of of a weekly cycle, remembered as the monitor's: that of its interrupted
-    run when the cycle resumes it, else as_of (a run it cannot resume is marked abandoned)."""
+    run when the cycle resumes it, else as_of (a run it cannot resume is marked abandoned).
+
+    fixed: as_of was given by the user (--once weekly --as-of T): it is kept; an interrupted
+    run of the same period at another time is left as it is, still resumable."""
     system_id = load_system(system, frozenset(check_table())).id
     pending, why = _interrupted(eng, weekly, system_id, as_of)
+    if fixed and pending is not None and not why and run_as_of(eng, pending) != as_of:
+        pending = None
     if pending is not None and not why:
         as_of = run_as_of(eng, pending)
         err_console.print(f"续跑中断的每周全面检查：运行 {pending.id}（监测时间点 "
@@ -188,14 +194,14 @@ def _weekly_as_of(eng: Any, weekly: Schedule, system: str, as_of: datetime) -> d
 
 def _one_cycle(eng: Any, cfg: Any, cycle: str, as_of: datetime, system: str,
                channels: list[Channel], executor: str, weekly: Schedule, *,
-               once: bool) -> CycleReport | None:
+               once: bool, fixed_as_of: bool = False) -> CycleReport | None:
     """Run a cycle and print its report; None when it could not be done on a schedule (said
     on stderr in one line: the next cycle tries again). With --once such a failure exits with
     one line; there a programming error stays a traceback."""
     with _weekly_progress(cycle) as tick:
         try:
             if cycle == "weekly":
-                as_of = _weekly_as_of(eng, weekly, system, as_of)
+                as_of = _weekly_as_of(eng, weekly, system, as_of, fixed=fixed_as_of)
             report = run_cycle(eng, cfg, cycle, as_of, system=system, channels=channels,
                                executor=executor, progress=tick)
         except NoAccounts as exc:
@@ -234,8 +240,8 @@ def _serve(eng: Any, cfg: Any, schedules: list[Schedule], system: str,
             err_console.print("收到停止信号：本轮结束后停止（再按一次 Ctrl-C 立即中止）")
 
     def cycle(name: str, as_of: datetime) -> None:
+        current.update(name=name, as_of=as_of)  # before busy: a second Ctrl-C reads it
         busy.set()
-        current.update(name=name, as_of=as_of)
         try:
             _one_cycle(eng, cfg, name, as_of, system, channels, executor, weekly, once=False)
         finally:
@@ -312,7 +318,7 @@ def monitor(
                 return
             try:
                 report = _one_cycle(eng, cfg, once, when, system, channels, executor,
-                                    schedules[1], once=True)
+                                    schedules[1], once=True, fixed_as_of=as_of is not None)
             except KeyboardInterrupt:
                 err_console.print("已中止：" + _aborted(once, when, schedules[1],
                                                      "再次运行 govmedia monitor --once weekly"),
