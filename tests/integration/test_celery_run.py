@@ -351,6 +351,41 @@ def test_lost_tasks_are_queued_again_then_the_run_stops(tmp_path, pg_url, prefix
     engine.dispose()
 
 
+def test_a_run_that_moved_then_lost_its_tasks_is_queued_again_after_one_quiet_spell(
+        tmp_path, pg_url, prefix):
+    # A worker started one of this run's tasks and then died with it: this run's own move is
+    # not "workers busy elsewhere", so the tasks go out again one quiet spell after it.
+    from govmedia.run.distributed import DistributedError, run_distributed, stale_after
+    from govmedia.settings import Settings
+    from govmedia.store import tasks
+
+    world = load_world(AS_OF, "demo")  # not served: nothing is collected
+    engine = open_db(pg_url)
+    plan = _distributed_plan(engine, world, PICK[:2])
+    settings = Settings(db=pg_url, broker=REDIS, broker_prefix=prefix)
+    stale = stale_after(settings)
+    client = redis.Redis.from_url(REDIS)
+    queue = f"{prefix}:govmedia.accounts"
+    moved, grew = [], []
+
+    def on_sleep(now: float) -> None:
+        if not moved:
+            tasks.begin(engine, plan.run_id, plan.rows[0].id, "w@dies", AS_OF)
+            moved.append(now)
+        length = client.llen(queue)
+        if not grew or length > grew[-1][1]:
+            grew.append((now, length))
+
+    clock = FakeClock(on_sleep)
+    with pytest.raises(DistributedError):
+        run_distributed(engine, settings, plan, note=lambda _n: None, poll=stale / 20,
+                        clock=clock, sleep=clock.sleep)
+    client.close()
+    assert len(grew) >= 2 and grew[1][1] == 4  # sent once, then both queued again
+    assert grew[1][0] <= moved[0] + stale + stale / 10  # one quiet spell, not two
+    engine.dispose()
+
+
 def test_lost_tasks_are_done_once_queued_again(tmp_path, pg_url, prefix, workers,
                                                monkeypatch):
     # The first tasks never reach Redis (lost as when Redis restarts); the worker does them

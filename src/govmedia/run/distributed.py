@@ -117,7 +117,8 @@ class _Follow:
         self.clock = clock
         self.requeued: Counter[int] = Counter()  # account id -> times queued again
         self.seen: tuple[object, ...] | None = None  # the tasks' signature when last moved
-        self.elsewhere = tasks.activity(engine)  # the workers' activity on any run
+        # The workers' activity on other runs (this run's own moves are in its signature).
+        self.elsewhere = tasks.activity(engine, besides=plan.run_id)
         self.quiet_since = clock()
 
     def run(self, names: dict[int, str], progress: Callable[[str, str], None],
@@ -155,7 +156,7 @@ class _Follow:
         if now - self.quiet_since <= self.stale:
             return
         self.quiet_since = now
-        elsewhere = tasks.activity(self.engine)
+        elsewhere = tasks.activity(self.engine, besides=self.plan.run_id)
         if elsewhere != self.elsewhere:  # the workers are busy with other runs' tasks
             self.elsewhere = elsewhere
             return

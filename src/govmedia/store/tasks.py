@@ -124,13 +124,16 @@ def counts(engine: Engine, run_id: int) -> TaskCounts:
     )
 
 
-def activity(engine: Engine) -> tuple[int, int]:
-    """Return (task starts, tasks done) over every run of the database: it changes whenever a
-    worker starts or saves any task (and not when a task is only queued again)."""
+def activity(engine: Engine, *, besides: int | None = None) -> tuple[int, int]:
+    """Return (task starts, tasks done) over every run of the database but run `besides`: it
+    changes whenever a worker starts or saves a task of another run (and not when a task is
+    only queued again)."""
+    query = select(func.coalesce(func.sum(RunTaskRow.attempts), 0),
+                   func.count().filter(RunTaskRow.state == "done"))
+    if besides is not None:
+        query = query.where(RunTaskRow.run_id != besides)
     with Session(engine) as s:
-        started, done = s.execute(select(func.coalesce(func.sum(RunTaskRow.attempts), 0),
-                                         func.count().filter(RunTaskRow.state == "done"))
-                                  ).one()
+        started, done = s.execute(query).one()
     return int(started), int(done)
 
 
