@@ -36,3 +36,21 @@ def test_released_when_the_block_raises(tmp_path):
         raise RuntimeError("inside")
     with exclusive(engine, "monitor"):
         pass
+
+
+def test_a_run_another_process_executes_is_not_abandoned(tmp_path):
+    from datetime import datetime
+
+    from govmedia.artifacts import CHINA_TZ
+    from govmedia.store import runs
+    from govmedia.store.locks import run_lock
+
+    engine = open_db(f"sqlite:///{tmp_path}/l.db")
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=CHINA_TZ)
+    run_id, _ = runs.start_or_resume_run(engine, now, "gb-2019-19", [], now)
+    with exclusive(engine, run_lock(run_id)):  # `govmedia inspect --resume` executing it
+        assert runs.abandon_run(engine, run_id, now) is False
+    assert runs.find_run(engine, run_id).status == "running"
+    assert runs.abandon_run(engine, run_id, now) is True
+    assert runs.find_run(engine, run_id).status == "abandoned"
+    assert runs.abandon_run(engine, run_id, now) is False  # not unfinished any more

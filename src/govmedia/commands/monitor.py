@@ -184,9 +184,10 @@ def _weekly_as_of(eng: Any, weekly: Schedule, system: str, as_of: datetime, *,
         err_console.print(f"续跑中断的每周全面检查：运行 {pending.id}（监测时间点 "
                           f"{_when(as_of)}），已保存的账号不再采集", highlight=False)
     elif pending is not None:
-        abandon_run(eng, pending.id, _now())
+        done = ("已放弃" if abandon_run(eng, pending.id, _now())
+                else "正由另一个进程执行，留给它完成")
         err_console.print(f"中断的每周全面检查（运行 {pending.id}，监测时间点 "
-                          f"{_when(pending.as_of)}）{why}，已放弃：本轮重新检查全部账号",
+                          f"{_when(pending.as_of)}）{why}，{done}：本轮重新检查全部账号",
                           highlight=False)
     record_weekly_start(eng, as_of, system_id, _now())
     return as_of

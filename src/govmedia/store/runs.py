@@ -27,6 +27,7 @@ from govmedia.artifacts import CHINA_TZ
 from govmedia.findings import CheckResult
 from govmedia.store import tasks
 from govmedia.store.archive import ArchiveEntry
+from govmedia.store.locks import LockHeld, exclusive, run_lock
 from govmedia.store.models import (
     AccountRow,
     ArtifactRow,
@@ -238,12 +239,20 @@ def finish_run(engine: Engine, run_id: int, now: datetime) -> None:
         run.status, run.finished_at = "complete", to_db_time(now)
 
 
-def abandon_run(engine: Engine, run_id: int, now: datetime) -> None:
-    """Mark an unfinished run abandoned: never resumed, not a previous run, pruned as usual."""
-    with Session(engine) as s, s.begin():
-        run = s.get(RunRow, run_id)
-        if run is not None and run.status == "running":
+def abandon_run(engine: Engine, run_id: int, now: datetime) -> bool:
+    """Mark an unfinished run abandoned: never resumed, not a previous run, pruned as usual.
+
+    Return False, changing nothing, when the run is not unfinished or another process is
+    executing it now (it holds the run's lock: `govmedia inspect --resume`)."""
+    try:
+        with exclusive(engine, run_lock(run_id)), Session(engine) as s, s.begin():
+            run = s.get(RunRow, run_id)
+            if run is None or run.status != "running":
+                return False
             run.status, run.finished_at = "abandoned", to_db_time(now)
+            return True
+    except LockHeld:
+        return False
 
 
 def stored_accounts(s: Session, run_id: int,
