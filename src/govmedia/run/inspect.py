@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -249,18 +250,19 @@ def execute(engine: Engine, settings: Settings, plan: RunPlan, *, executor: str 
         _started(plan, started, progress)
         run_distributed(engine, settings, plan, progress=progress, note=note)
         return finish(engine, plan, review_required=settings.review_required)
-    try:
-        with exclusive(engine, run_lock(plan.run_id)):
-            # What another process saved between planning and now is not collected again.
-            saved = runs.scores_since(engine, plan.run_id, plan.system.id, 0)
-            done = plan.done | {account_id for _, account_id, _ in saved}
-            plan = replace(plan, done=done, resumed=plan.resumed or bool(done))
-            _started(plan, started, progress)
-            run_local(engine, settings, plan, progress=progress)
-            return finish(engine, plan, review_required=settings.review_required)
-    except LockHeld:
-        raise RunBusy(f"运行 {plan.run_id} 正由另一个进程执行（govmedia inspect、监测或工作台），"
-                      "同一运行不能同时执行两次：请等它结束后再续跑") from None
+    with ExitStack() as held:
+        try:  # only taking the lock means "busy", not a LockHeld from further down
+            held.enter_context(exclusive(engine, run_lock(plan.run_id)))
+        except LockHeld:
+            raise RunBusy(f"运行 {plan.run_id} 正由另一个进程执行（govmedia inspect、监测或"
+                          "工作台），同一运行不能同时执行两次：请等它结束后再续跑") from None
+        # What another process saved between planning and now is not collected again.
+        saved = runs.scores_since(engine, plan.run_id, plan.system.id, 0)
+        done = plan.done | {account_id for _, account_id, _ in saved}
+        plan = replace(plan, done=done, resumed=plan.resumed or bool(done))
+        _started(plan, started, progress)
+        run_local(engine, settings, plan, progress=progress)
+        return finish(engine, plan, review_required=settings.review_required)
 
 
 def _started(plan: RunPlan, started: Callable[[RunPlan], None] | None,
