@@ -30,6 +30,23 @@ def test_postgresql_lock(pg_url):
     _held_once(pg_url)
 
 
+def test_a_lost_connection_does_not_fail_the_work_done_under_the_lock(pg_url):
+    from sqlalchemy import text
+
+    first, second = open_db(pg_url), open_db(pg_url)
+    with exclusive(first, "monitor"):
+        with second.connect() as admin:  # the lock's session ends (server restart, DBA)
+            admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                               "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() "
+                               "AND database = (SELECT oid FROM pg_database "
+                               "WHERE datname = current_database())"))
+            admin.commit()
+    with exclusive(second, "monitor"):  # the lock went with its session
+        pass
+    first.dispose()
+    second.dispose()
+
+
 def test_released_when_the_block_raises(tmp_path):
     engine = open_db(f"sqlite:///{tmp_path}/l.db")
     with pytest.raises(RuntimeError, match="inside"), exclusive(engine, "monitor"):

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 
 class LockHeld(RuntimeError):
@@ -44,6 +45,17 @@ def lock_file(engine: Engine, name: str) -> Path | None:
     return Path(f"{database}.{name}.lock")
 
 
+def _unlock(conn: Connection, name: str) -> None:
+    """Release an advisory lock; a connection that fails meanwhile (server restarted, session
+    terminated) is discarded instead, which ends its session and so the lock: the work done
+    under the lock is never reported as failed because of its release."""
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
+        conn.commit()
+    except DBAPIError:
+        conn.invalidate()
+
+
 @contextmanager
 def exclusive(engine: Engine, name: str) -> Iterator[None]:
     """Hold the lock `name` for this database while the block runs; raise LockHeld if taken."""
@@ -57,8 +69,7 @@ def exclusive(engine: Engine, name: str) -> Iterator[None]:
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
-                conn.commit()
+                _unlock(conn, name)
         return
     path = lock_file(engine, name)
     if path is None:
