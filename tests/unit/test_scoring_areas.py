@@ -286,6 +286,17 @@ def test_excellent_by_score_or_top_share_and_groups_by_field():
     assert aggregate(accounts, {})["excellent"] == {}  # no rule, no list
 
 
+def test_one_units_accounts_on_two_platforms_are_told_apart():
+    wechat = {**acc("甲", 90), "platform": "wechat"}
+    weibo = {**acc("甲", 60), "platform": "weibo"}  # same name and owner, another platform
+    out = aggregate([wechat, weibo, acc("乙", 70), acc("丙", 65)],
+                    {"top_share": 0.25})  # the best one of four
+    (best,) = out["excellent"]["ministry"]
+    assert (best["platform"], best["name"], best["score"]) == ("wechat", "甲", 90)
+    (ministry,) = out["groups"]["category"]
+    assert ministry["excellent"] == 1  # not the Weibo account as well
+
+
 def test_wci_follows_the_v14_2_formula():
     arts = [{"reads": 1000, "zai_kan": 10, "likes": 20, "shares": 5, "headline": True},
             {"reads": 200, "zai_kan": 0, "likes": 2, "shares": 0}]

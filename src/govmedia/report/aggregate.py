@@ -20,6 +20,12 @@ from govmedia.indicators.engine import FAIL, PASS, UNKNOWN
 GROUP_KEYS = ("category", "province", "field")
 
 
+def account_key(a: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Return what tells accounts apart in a result: platform, name and owner (the registry's
+    unique key: one unit may have a WeChat and a Weibo account of the same name)."""
+    return a.get("platform", ""), a["name"], a.get("owner", "")
+
+
 def _rank_key(score: float) -> float:
     return round(score, 2)  # scores equal to the hundredth are a tie
 
@@ -34,8 +40,8 @@ def rank(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if key != previous:
             current, previous = i, key
         out.append({"rank": current, "name": e["name"], "owner": e.get("owner", ""),
-                    "score": e["score"], "province": e.get("province", ""),
-                    "field": e.get("field", "")})
+                    "platform": e.get("platform", ""), "score": e["score"],
+                    "province": e.get("province", ""), "field": e.get("field", "")})
     return out
 
 
@@ -85,7 +91,7 @@ def excellent(ranks: Mapping[str, Mapping[str, Any]],
 
 
 def group_stats(accounts: Iterable[Mapping[str, Any]], key: str,
-                excellent_keys: Iterable[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+                excellent_keys: Iterable[tuple[str, str, str]] = ()) -> list[dict[str, Any]]:
     """Return per value of key: counts, pass rate, mean score and excellent count, best first.
 
     Accounts without a value for key (e.g. ministries have no province) are left out.
@@ -106,7 +112,7 @@ def group_stats(accounts: Iterable[Mapping[str, Any]], key: str,
             UNKNOWN: counts[UNKNOWN],
             "pass_rate": round(counts[PASS] / judged, 4) if judged else None,
             "mean_score": round(sum(scores) / len(scores), 2) if scores else None,
-            "excellent": sum((a["name"], a.get("owner", "")) in best for a in items),
+            "excellent": sum(account_key(a) in best for a in items),
         })
     out.sort(key=lambda g: (-(g["mean_score"] if g["mean_score"] is not None else -1),
                             -(g["pass_rate"] if g["pass_rate"] is not None else -1), g[key]))
@@ -159,7 +165,7 @@ def aggregate(accounts: Sequence[Mapping[str, Any]],
     """Return the additive result keys: rankings, excellent lists and group comparisons."""
     ranks = rankings(accounts)
     best = excellent(ranks, rule)
-    keys = {(e["name"], e["owner"]) for lst in best.values() for e in lst}
+    keys = {account_key(e) for lst in best.values() for e in lst}
     return {
         "rankings": ranks,
         "excellent": best,

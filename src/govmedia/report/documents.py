@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from govmedia.checks.registry import check_table
 from govmedia.collect.browser import run_shots_dir
 from govmedia.indicators.engine import ProfileError, load_system
+from govmedia.report.aggregate import account_key
 from govmedia.report.evidence import EvidenceIndex
 from govmedia.report.facts import ReportInput
 from govmedia.report.model import Figure, Gallery, Report, to_jsonable
@@ -60,15 +61,16 @@ def _check_request(kind: str, fmt: str) -> None:
         raise ReportError(f"{KINDS[kind]}不支持 {fmt} 格式")
 
 
-def _run_facts(engine: Engine, run_id: int) -> tuple[str, dict[tuple[str, str], int],
+def _run_facts(engine: Engine, run_id: int) -> tuple[str, dict[tuple[str, str, str], int],
                                                       dict[str, str]]:
-    """Return the run's own system, its account ids by (name, owner), archive ids by URL."""
+    """Return the run's own system, its account ids by (platform, name, owner), archive ids by
+    URL."""
     with Session(engine) as s:
         run = s.get(RunRow, run_id)
         if run is None:
             raise ReportError(f"数据库中没有编号为 {run_id} 的检查运行"
                               "（请先运行 govmedia inspect）")
-        ids = {(a.name, a.owner): a.id for a in s.scalars(
+        ids = {(a.platform, a.name, a.owner): a.id for a in s.scalars(
             select(AccountRow).where(AccountRow.id.in_(run.account_ids)))}
         archive: dict[str, str] = {}
         for url, record in s.execute(select(EvidenceRow.url, EvidenceRow.record_id)
@@ -79,7 +81,7 @@ def _run_facts(engine: Engine, run_id: int) -> tuple[str, dict[tuple[str, str], 
 
 
 def load_input(engine: Engine, settings: Settings, run_id: int,
-               system: str | None = None) -> tuple[ReportInput, dict[tuple[str, str], int]]:
+               system: str | None = None) -> tuple[ReportInput, dict[tuple[str, str, str], int]]:
     """Return what a report of the run is built from, and the run's account ids by key."""
     own, ids, archive = _run_facts(engine, run_id)
     return _scored(engine, settings, run_id, system or own, archive), ids
@@ -104,7 +106,8 @@ def resolve_account(engine: Engine, run_id: int, text: str) -> int:
     _own, ids, _archive = _run_facts(engine, run_id)
     if text.strip().isdigit():
         return int(text)
-    hits = sorted({i for (name, owner), i in ids.items() if text.strip() in (name, owner)})
+    hits = sorted({i for (_platform, name, owner), i in ids.items()
+                   if text.strip() in (name, owner)})
     if not hits:
         raise ReportError(f"检查运行 {run_id} 中没有名为 {text!r} 的账号")
     if len(hits) > 1:
@@ -113,10 +116,10 @@ def resolve_account(engine: Engine, run_id: int, text: str) -> int:
     return hits[0]
 
 
-def _account(inp: ReportInput, ids: dict[tuple[str, str], int], account_id: int | None,
+def _account(inp: ReportInput, ids: dict[tuple[str, str, str], int], account_id: int | None,
              run_id: int) -> dict[str, Any]:
     for acc in inp.accounts:
-        if ids.get((acc["name"], acc["owner"])) == account_id:
+        if ids.get(account_key(acc)) == account_id:
             return acc
     raise ReportError(f"账号 {account_id} 在检查运行 {run_id} 中尚未检查完成，无法生成整改清单")
 

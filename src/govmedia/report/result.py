@@ -19,7 +19,7 @@ from govmedia.checks.freshness import timeline
 from govmedia.findings import CheckResult, Finding
 from govmedia.indicators.engine import FAIL, PASS, UNKNOWN, IndicatorSystem, score_account
 from govmedia.indicators.metrics import safe_metrics
-from govmedia.report.aggregate import aggregate, reach_row
+from govmedia.report.aggregate import account_key, aggregate, reach_row
 from govmedia.store.models import AccountRow
 
 
@@ -129,12 +129,12 @@ def build_result(system: IndicatorSystem, as_of: datetime, run_id: int,
     counts = Counter(a["verdict"] for a in accounts)
     judged = counts[PASS] + counts[FAIL]
     extra = aggregate(accounts, system.excellent)
-    ranks = {(e["name"], e["owner"]): e["rank"]
+    ranks = {account_key(e): e["rank"]
              for r in extra["rankings"].values() for e in r["ranked"]}
-    best = {(e["name"], e["owner"]) for lst in extra["excellent"].values() for e in lst}
+    best = {account_key(e) for lst in extra["excellent"].values() for e in lst}
     for a in accounts:
-        a["rank"] = ranks.get((a["name"], a["owner"]))
-        a["excellent"] = (a["name"], a["owner"]) in best
+        a["rank"] = ranks.get(account_key(a))
+        a["excellent"] = account_key(a) in best
     return {
         "as_of": as_of.isoformat(),
         "indicator_system": system.id,
