@@ -15,7 +15,9 @@ CPU time is printed apart (on this machine it shares the 2 cores with govmedia).
    Chromium). Printed: wall time, seconds per account, CPU seconds of govmedia's process tree
    (inspect and its Chromium: exact, read when the run has ended), and the tree's peak memory: RSS
    summed over its processes (pages shared between Chromium's processes counted in each) and PSS
-   (shared pages split between the processes that share them). Limits: 300 s, 1.5 GB.
+   (shared pages split between the processes that share them), and the CPU split by kind of
+   process (Chromium's browser, renderers, GPU/compositor and network service, Playwright's
+   driver; sampled once a second). Limits: 300 s, 1.5 GB.
 2. scale: the same on --scale accounts (the first 454 of them are the same accounts): seconds
    per account against step 1; flat means within 20 %.
 3. celery: `govmedia inspect --executor celery` (PostgreSQL, a fresh database each time) with
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -38,6 +41,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 AS_OF = "2026-11-20T12:00:00+08:00"
 PG_ADMIN = os.environ.get("GOVMEDIA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -111,11 +115,34 @@ def _memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def kind(pid: int) -> str:
+    """Return what a process of the tree is: "inspect", "driver" (Playwright's Node.js), or
+    Chromium's "browser", "renderer", "gpu" (its compositor), "network" and "other"."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            errors="replace")
+    except OSError:
+        return "other"
+    exe = Path(cmd.split(" ", 1)[0]).name
+    if "python" in exe:
+        return "inspect"
+    if exe == "node":
+        return "driver"
+    if "chrom" not in exe:
+        return "other"
+    found = re.search(r"--type=(\S+)", cmd)  # the headless shell joins its argv with spaces
+    kind = found.group(1) if found else "browser"
+    if kind == "utility" and "NetworkService" in cmd:
+        return "network"
+    return {"gpu-process": "gpu", "renderer": "renderer", "browser": "browser"}.get(kind, "other")
+
+
 @dataclass
 class Usage:
     """What a process tree used: CPU seconds, peak summed RSS and PSS (bytes)."""
 
     cpu: dict[int, float] = field(default_factory=dict)
+    kinds: dict[int, str] = field(default_factory=dict)  # pid → kind(pid), read once
     rss: int = 0
     pss: int = 0
     steal: float = 0.0  # share of the machine's CPU time the hypervisor took (st in vmstat)
@@ -126,6 +153,8 @@ class Usage:
     def sample(self, roots: list[int]) -> None:
         rss = pss = 0
         for pid in tree(roots):
+            if pid not in self.kinds:
+                self.kinds[pid] = kind(pid)
             try:
                 self.cpu[pid] = _cpu(pid)
                 r, p = _memory(pid)
@@ -139,6 +168,17 @@ class Usage:
         """CPU seconds of the command's own process (its last sample)."""
         return self.cpu.get(self.root, 0.0)
 
+    def by_kind(self) -> dict[str, float]:
+        """Return CPU seconds by kind of process (see kind) at their last samples, with
+        "unsampled": what the exact total has beyond them (mostly renderers that started and
+        ended between two samples)."""
+        out: dict[str, float] = {}
+        for pid, seconds in self.cpu.items():
+            name = "inspect" if pid == self.root else self.kinds.get(pid, "other")
+            out[name] = out.get(name, 0.0) + seconds
+        out["unsampled"] = max(0.0, self.reaped - sum(out.values()))
+        return out
+
 
 def _machine() -> tuple[int, int, int]:
     """Return (busy, steal, total) jiffies of the whole machine since boot: busy is user, nice,
@@ -146,6 +186,27 @@ def _machine() -> tuple[int, int, int]:
     hypervisor gave elsewhere."""
     ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return sum(ticks[:3]) + ticks[5] + ticks[6], ticks[7], sum(ticks[:8])
+
+
+def speed_check() -> str:
+    """Return the CPU seconds one core takes for a fixed piece of work (Python, hashing and
+    zlib): the median of 5 tries and their range.
+
+    Printed before and after the steps: this machine's speed varies (the same 454-account run
+    used 524 s of CPU on one day and 699 s on the next), so a wall time is read beside it."""
+    import hashlib
+    import statistics
+    import zlib
+
+    blob, tries = bytes(range(256)) * 4096, []
+    for _ in range(5):
+        started = time.process_time()
+        for i in range(40):
+            zlib.compress(hashlib.sha256(blob + bytes([i])).digest() * 4096, 6)
+            sum(k * k for k in range(100_000))
+        tries.append(time.process_time() - started)
+    return (f"{statistics.median(tries):.2f} s ({min(tries):.2f}–{max(tries):.2f}; fixed work "
+            "on one core, lower is faster)")
 
 
 def become_subreaper() -> None:
@@ -271,7 +332,7 @@ def _inspect(world: World, out: Path, *extra: str) -> list[str]:
             "--as-of", AS_OF, "--format", "json", "-o", str(out), *extra]
 
 
-def local_run(accounts: int, hosts: int, folder: Path) -> dict[str, float]:
+def local_run(accounts: int, hosts: int, folder: Path) -> dict[str, Any]:
     """Run a local inspect of a fresh world of `accounts`; return its figures."""
     world = start_world(accounts, hosts, folder)
     try:
@@ -284,8 +345,8 @@ def local_run(accounts: int, hosts: int, folder: Path) -> dict[str, float]:
         world.close()
     return {"accounts": accounts, "wall": wall, "per_account": wall / accounts,
             "cpu": usage.reaped, "inspect": usage.own_seconds, "rss": usage.rss,
-            "pss": usage.pss, "sandbox": sandbox, "steal": usage.steal,
-            "machine": usage.machine}
+            "pss": usage.pss, "sandbox": sandbox, "kinds": usage.by_kind(),
+            "steal": usage.steal, "machine": usage.machine}
 
 
 def _pg_database():
@@ -355,7 +416,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="govmedia-national-") as tmp:
         folder = Path(tmp)
         print(f"machine: {os.cpu_count()} cores; sandbox: {args.hosts} site hosts; "
-              f"as of {AS_OF}; load average before: {os.getloadavg()[0]:.1f}\n", flush=True)
+              f"as of {AS_OF}; load average before: {os.getloadavg()[0]:.1f}; speed check "
+              f"{speed_check()}\n", flush=True)
         base = None
         if "local" not in skip:
             base = local_run(args.accounts, args.hosts, folder)
@@ -393,9 +455,10 @@ def main() -> None:
                 (w1, t1), *_, (w2, t2) = best.items()
                 print(f"  speed-up {w2} vs {w1} worker(s) (best of {args.repeat}): "
                       f"{t1 / t2:.2f}x")
+        print(f"speed check after the steps: {speed_check()}")
 
 
-def _print_local(title: str, r: dict[str, float]) -> None:
+def _print_local(title: str, r: dict[str, Any]) -> None:
     print(f"{title}, {r['accounts']} accounts:")
     print(f"  wall {r['wall']:.1f} s ({r['per_account']:.3f} s/account); govmedia CPU "
           f"{r['cpu']:,.0f} s ({r['inspect']:,.0f} s inspect + "
@@ -403,6 +466,9 @@ def _print_local(title: str, r: dict[str, float]) -> None:
           f"{r['cpu'] / r['wall']:.2f} cores busy); sandbox CPU {r['sandbox']:,.0f} s; "
           f"CPU stolen by the hypervisor {r['steal']:.0%}; the whole machine busy "
           f"{r['machine'] / r['wall']:.2f} of {os.cpu_count()} cores", flush=True)
+    parts = ", ".join(f"{name} {r['kinds'].get(name, 0.0):,.0f} s" for name in (
+        "browser", "renderer", "gpu", "network", "driver", "other", "unsampled"))
+    print(f"  Chromium and its driver by process: {parts}", flush=True)
     print(f"  peak memory of the process tree: RSS summed {_mb(r['rss'])}, PSS {_mb(r['pss'])}",
           flush=True)
 
