@@ -283,3 +283,56 @@ def test_the_headless_shell_is_preferred_then_chromium(tmp_path, monkeypatch):
     shell.chmod(0o755)
     assert find_chromium("") == (str(shell), "")
     assert find_chromium(str(full)) == (str(full), "")  # the setting comes first
+
+
+def test_a_page_linked_by_several_accounts_is_rendered_once(rendered, tmp_path):
+    """A page asked by a second account (a shared portal) reuses the first render: the same
+    snapshot and verdict, one render in all."""
+    exe, _reason = find_chromium(os.environ.get("GOVMEDIA_CHROMIUM", ""))
+    world = load_world(AS_OF, "demo")
+    with run_world(world):
+        root = f"{world.base_url}/sites/{world.accounts[0].slug}/m/"
+        shared, own_a, own_b = root + "tiny_text/", root + "good/", root + "responsive/"
+
+        async def go() -> tuple[tuple[MobileSnapshot, ...], tuple[MobileSnapshot, ...],
+                                list[str]]:
+            settings = Settings(data_dir=str(tmp_path), browser=exe or "")
+            async with PhoneBrowser(settings, page_timeout=5) as browser:
+                asked, real = [], browser.measure
+
+                async def counting(url: str) -> MobileSnapshot:
+                    asked.append(url)
+                    return await real(url)
+
+                browser.measure = counting
+                first = await browser.measure_many([shared, own_a])
+                second = await browser.measure_many([own_b, shared, shared])
+                return first, second, asked
+
+        first, second, asked = asyncio.run(go())
+    assert sorted(asked) == sorted([shared, own_a, own_b])
+    assert second[1] == second[2] == first[0] and first[0].ok
+    assert _results(second[1])["mobile.small_text"].status == "fail"
+    assert _results(second[0])["mobile.small_text"].status == "ok"
+
+
+@pytest.mark.parametrize(("error", "renders"), [("crash", 2), ("timeout", 1), ("", 1)])
+def test_a_render_is_reused_unless_its_tab_crashed(tmp_path, error, renders):
+    """A crashed tab is our failure, not the page's: the page is rendered again when another
+    account links it. A page that timed out, like one measured, is the page's own result."""
+    browser = PhoneBrowser(Settings(data_dir=str(tmp_path)))
+    browser._browser = object()  # as if started: only _rendered's bookkeeping runs here
+    asked: list[str] = []
+
+    async def measure(url: str) -> MobileSnapshot:
+        asked.append(url)
+        return MobileSnapshot(url, error=error)
+
+    browser.measure = measure
+
+    async def go() -> None:
+        await browser.measure_many(["http://127.0.0.1/a"])
+        await browser.measure_many(["http://127.0.0.1/a"])
+
+    asyncio.run(go())
+    assert len(asked) == renders

@@ -12,6 +12,10 @@ reported, and the browser is always closed.
     async with PhoneBrowser(settings, shots_dir=path) as browser:
         snaps = await browser.measure_many(urls)   # tuple[MobileSnapshot, ...], input order
 
+measure_many renders a page once per browser (one run): a page linked by several accounts (a
+province's shared portal, the 12345 hotline) is measured the first time and its snapshot reused,
+as the downloader reuses its fetch; the snapshots of at most RENDERS_KEPT pages are kept.
+
 Without a browser every snapshot says error="no_browser" with the reason, and the mobile
 checks report 未能检查. The measurements themselves run in the page (data/mobile_probe.js).
 """
@@ -22,6 +26,7 @@ import asyncio
 import hashlib
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -67,6 +72,7 @@ BLOCKED = frozenset({"font", "media", "websocket", "eventsource", "manifest", "t
 # after PAGE_USES pages and the context is replaced after CONTEXT_PAGES, so that its memory
 # stays flat on runs of any length.
 PAGE_USES, CONTEXT_PAGES = 40, 400
+RENDERS_KEPT = 5_000  # snapshots kept for reuse (least recently used dropped)
 OVERFLOW_TOLERANCE = 2  # CSS px a page may reach past the window before it counts as too wide
 _PROBE = files("govmedia").joinpath("data/mobile_probe.js").read_text(encoding="utf-8")
 
@@ -124,6 +130,7 @@ class PhoneBrowser:
         self._uses: dict[Any, int] = {}  # pages opened on each open page
         self._opened = 0  # pages opened in the current context
         self._lock = asyncio.Lock()
+        self._renders: OrderedDict[str, asyncio.Future[MobileSnapshot]] = OrderedDict()
 
     async def __aenter__(self) -> PhoneBrowser:
         exe, reason = find_chromium(self.settings.browser)
@@ -155,6 +162,9 @@ class PhoneBrowser:
 
     async def close(self) -> None:
         """Close the pages, the browser and the Playwright driver (safe to call twice)."""
+        for fut in self._renders.values():
+            fut.cancel()
+        self._renders.clear()
         browser, pw, self._browser, self._pw = self._browser, self._pw, None, None
         self._context = None
         self._idle.clear()
@@ -167,11 +177,33 @@ class PhoneBrowser:
             await pw.stop()
 
     async def measure_many(self, urls: Sequence[str]) -> tuple[MobileSnapshot, ...]:
-        """Return one snapshot per URL (in order), rendering each distinct URL once."""
+        """Return one snapshot per URL (in order), rendering each distinct URL once per browser
+        (a snapshot of a tab that crashed is not reused)."""
         unique = list(dict.fromkeys(urls))
-        snaps = await asyncio.gather(*(self.measure(u) for u in unique))
+        snaps = await asyncio.gather(*(self._rendered(u) for u in unique))
         by_url = dict(zip(unique, snaps, strict=True))
         return tuple(by_url[u] for u in urls)
+
+    async def _rendered(self, url: str) -> MobileSnapshot:
+        """Return the snapshot of url, rendered now or earlier in this browser's life."""
+        if self._browser is None:
+            return await self.measure(url)
+        fut = self._renders.get(url)
+        if fut is None:
+            fut = self._renders[url] = asyncio.ensure_future(self.measure(url))
+            fut.add_done_callback(lambda f, u=url: self._forget_crash(u, f))
+            while len(self._renders) > RENDERS_KEPT:
+                self._renders.popitem(last=False)
+        else:
+            self._renders.move_to_end(url)
+        return await asyncio.shield(fut)
+
+    def _forget_crash(self, url: str, fut: asyncio.Future[MobileSnapshot]) -> None:
+        """Drop a render that failed on our side (a crashed tab, a cancelled render): the page
+        is rendered again when asked again."""
+        if fut.cancelled() or fut.exception() is not None or fut.result().error == "crash":
+            if self._renders.get(url) is fut:
+                del self._renders[url]
 
     async def measure(self, url: str) -> MobileSnapshot:
         """Return the phone measurements of one page (never raises for page problems)."""
