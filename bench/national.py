@@ -116,25 +116,25 @@ def _memory(pid: int) -> tuple[int, int]:
 
 
 def kind(pid: int) -> str:
-    """Return what a process of the tree is: "inspect", "driver" (Playwright's Node.js), or
-    Chromium's "browser", "renderer", "gpu" (its compositor), "network" and "other"."""
+    """Return what a process of the tree is: "driver" (Playwright's Node.js), Chromium's
+    "browser", "renderer", "gpu" (its compositor) and "network", or "other" (the command
+    itself is told apart by Usage.by_kind)."""
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
             errors="replace")
     except OSError:
         return "other"
     exe = Path(cmd.split(" ", 1)[0]).name
-    if "python" in exe:
-        return "inspect"
     if exe == "node":
         return "driver"
     if "chrom" not in exe:
         return "other"
     found = re.search(r"--type=(\S+)", cmd)  # the headless shell joins its argv with spaces
-    kind = found.group(1) if found else "browser"
-    if kind == "utility" and "NetworkService" in cmd:
+    process_type = found.group(1) if found else "browser"
+    if process_type == "utility" and "NetworkService" in cmd:
         return "network"
-    return {"gpu-process": "gpu", "renderer": "renderer", "browser": "browser"}.get(kind, "other")
+    return {"gpu-process": "gpu", "renderer": "renderer",
+            "browser": "browser"}.get(process_type, "other")
 
 
 @dataclass
@@ -193,7 +193,7 @@ def speed_check() -> str:
     zlib): the median of 5 tries and their range.
 
     Printed before and after the steps: this machine's speed varies (the same 454-account run
-    used 524 s of CPU on one day and 699 s on the next), so a wall time is read beside it."""
+    used 524 s of CPU one morning and 699 s that afternoon), so a wall time is read beside it."""
     import hashlib
     import statistics
     import zlib
