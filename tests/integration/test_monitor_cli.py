@@ -182,9 +182,15 @@ def _interrupted_weekly(env, monkeypatch):
 
         yield tick
 
-    with monkeypatch.context() as m:
-        m.setattr(monitor_command, "_weekly_progress", progress)
-        out = monitor(env, "--once", "weekly", "--as-of", NOW.isoformat())
+    # Ctrl-C in a terminal raises KeyboardInterrupt even when the suite itself was started
+    # with SIGINT ignored (a background job of a script, as `bash .ci/run &` is).
+    interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(monitor_command, "_weekly_progress", progress)
+            out = monitor(env, "--once", "weekly", "--as-of", NOW.isoformat())
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
     assert out.exit_code == 130, out.output
     ((run_id, status, saved),) = _stored_runs(env)
     assert (run_id, status) == (1, "running") and 1 <= saved < 3
