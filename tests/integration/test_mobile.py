@@ -298,13 +298,13 @@ def test_a_page_linked_by_several_accounts_is_rendered_once(rendered, tmp_path):
                                 list[str]]:
             settings = Settings(data_dir=str(tmp_path), browser=exe or "")
             async with PhoneBrowser(settings, page_timeout=5) as browser:
-                asked, real = [], browser.measure
+                asked, real = [], browser._measure
 
-                async def counting(url: str) -> MobileSnapshot:
+                async def counting(url: str) -> tuple[MobileSnapshot, bool]:
                     asked.append(url)
                     return await real(url)
 
-                browser.measure = counting
+                browser._measure = counting
                 first = await browser.measure_many([shared, own_a])
                 second = await browser.measure_many([own_b, shared, shared])
                 return first, second, asked
@@ -316,19 +316,22 @@ def test_a_page_linked_by_several_accounts_is_rendered_once(rendered, tmp_path):
     assert _results(second[0])["mobile.small_text"].status == "ok"
 
 
-@pytest.mark.parametrize(("error", "renders"), [("crash", 2), ("timeout", 1), ("", 1)])
-def test_a_render_is_reused_unless_its_tab_crashed(tmp_path, error, renders):
-    """A crashed tab is our failure, not the page's: the page is rendered again when another
-    account links it. A page that timed out, like one measured, is the page's own result."""
+@pytest.mark.parametrize(("error", "ours", "renders"),
+                         [("crash", True, 2), ("navigation", True, 2), ("navigation", False, 1),
+                          ("timeout", False, 1), ("", False, 1)])
+def test_a_render_is_reused_unless_it_failed_on_our_side(tmp_path, error, ours, renders):
+    """A crashed tab or one that would not open is our failure, not the page's: the page is
+    rendered again when another account links it. A page that timed out or could not be
+    navigated to, like one measured, is the page's own result."""
     browser = PhoneBrowser(Settings(data_dir=str(tmp_path)))
     browser._browser = object()  # as if started: only _rendered's bookkeeping runs here
     asked: list[str] = []
 
-    async def measure(url: str) -> MobileSnapshot:
+    async def measure(url: str) -> tuple[MobileSnapshot, bool]:
         asked.append(url)
-        return MobileSnapshot(url, error=error)
+        return MobileSnapshot(url, error=error), ours
 
-    browser.measure = measure
+    browser._measure = measure
 
     async def go() -> None:
         await browser.measure_many(["http://127.0.0.1/a"])

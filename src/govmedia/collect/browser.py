@@ -190,33 +190,39 @@ class PhoneBrowser:
             return await self.measure(url)
         fut = self._renders.get(url)
         if fut is None:
-            fut = self._renders[url] = asyncio.ensure_future(self.measure(url))
+            fut = self._renders[url] = asyncio.ensure_future(self._measure(url))
             fut.add_done_callback(lambda f, u=url: self._forget_crash(u, f))
             while len(self._renders) > RENDERS_KEPT:
                 self._renders.popitem(last=False)
         else:
             self._renders.move_to_end(url)
-        return await asyncio.shield(fut)
+        snap, _ours = await asyncio.shield(fut)
+        return snap
 
-    def _forget_crash(self, url: str, fut: asyncio.Future[MobileSnapshot]) -> None:
-        """Drop a render that failed on our side (a crashed tab, a cancelled render): the page
-        is rendered again when asked again."""
-        if fut.cancelled() or fut.exception() is not None or fut.result().error == "crash":
+    def _forget_crash(self, url: str, fut: asyncio.Future[tuple[MobileSnapshot, bool]]) -> None:
+        """Drop a render that failed on our side (a tab that would not open or crashed, a
+        cancelled render): the page is rendered again when asked again."""
+        if fut.cancelled() or fut.exception() is not None or fut.result()[1]:
             if self._renders.get(url) is fut:
                 del self._renders[url]
 
     async def measure(self, url: str) -> MobileSnapshot:
         """Return the phone measurements of one page (never raises for page problems)."""
+        snap, _ours = await self._measure(url)
+        return snap
+
+    async def _measure(self, url: str) -> tuple[MobileSnapshot, bool]:
+        """Return the snapshot of url and whether it failed on our side (no tab, a crash)."""
         if self._browser is None:
             return MobileSnapshot(url, error="no_browser",
-                                  error_detail=self.unavailable or "浏览器未启动")
+                                  error_detail=self.unavailable or "浏览器未启动"), True
         async with self._limit:
             started = time.monotonic()
             try:
                 page = await self._take()
             except Exception as exc:  # noqa: BLE001 - a browser that lost a host is one page's error
                 return MobileSnapshot(url, error="navigation", error_detail=_short(exc),
-                                      fetched_at=datetime.now(CHINA_TZ))
+                                      fetched_at=datetime.now(CHINA_TZ)), True
             keep = False
             try:
                 snap = await asyncio.wait_for(self._measure_on(page, url),
@@ -231,7 +237,7 @@ class PhoneBrowser:
             snap = replace(snap, fetched_at=datetime.now(CHINA_TZ),
                            elapsed=round(time.monotonic() - started, 3))
             await self._give_back(page, keep)
-            return snap
+            return snap, snap.error == "crash"
 
     async def _measure_on(self, page: Any, url: str) -> MobileSnapshot:
         from playwright.async_api import Error
